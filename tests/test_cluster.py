@@ -1,0 +1,232 @@
+"""The workflow submitted to a real SLURM cluster through profiles/slurm.
+
+tests/cluster/start_slurm.sh starts a one-node SLURM cluster on this machine (root,
+Debian; it installs the packages). The workflow, copied to a temporary directory, runs
+config/test.yaml there with
+
+    snakemake --profile profiles/slurm --profile tests/cluster/profile
+
+(the second profile only adapts the first to a cluster without an accounting
+database), and once more locally with --cores 2. The tests check that every job went
+through sbatch and completed, that both runs report the same accuracies, bit for bit,
+and that a failing job fails the SLURM run.
+
+Skipped where SLURM is not installed, unless CI is set: on CI a cluster that does not
+start is a failure, not a skip.
+"""
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CLUSTER_DIR = REPO / "tests" / "cluster"
+# What a user checks out to run the workflow; outputs and .snakemake stay behind.
+WORKFLOW_PARTS = ("Snakefile", "workflow", "config", "envs", "profiles")
+SLURM_PROFILE_ARGS = ("--profile", "profiles/slurm", "--profile", str(CLUSTER_DIR / "profile"))
+TEST_CONFIG = "config/test.yaml"
+SUMMARY = Path("results/report/summary.tsv")
+# config/test.yaml runs in under 2 minutes locally; SLURM adds seconds per job.
+# Past this, `timeout` ends Snakemake (which can otherwise wait forever on a status
+# command that fails), and -k kills it 10 s later if it ignores SIGTERM.
+SNAKEMAKE_LIMIT_S = 600
+RUN_DIR = Path(os.environ.get("TBIO_SLURM_RUN_DIR", "/tmp/tbio-slurm"))
+
+SUBMITTED = re.compile(r"^Job (\d+) has been submitted with SLURM jobid (\d+)", re.MULTILINE)
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("sbatch") is None and not os.environ.get("CI"),
+    reason="SLURM is not installed (no sbatch on PATH) and CI is not set; "
+    "run `sudo tests/cluster/start_slurm.sh` (or set CI=1, as root) to run it",
+)
+
+
+def _env():
+    """This interpreter's bin first (jobs inherit PATH through sbatch --export=ALL)."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join(
+        [str(Path(sys.executable).parent), env.get("PATH", ""), "/usr/sbin", "/sbin"]
+    )
+    return env
+
+
+def _slurmctld_running():
+    pid_file = RUN_DIR / "slurmctld.pid"
+    try:
+        pid = pid_file.read_text().strip()
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "slurmctld"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster():
+    """The one-node cluster; stopped at the end unless it was running before."""
+    already_running = _slurmctld_running()
+    started = subprocess.run(
+        ["bash", str(CLUSTER_DIR / "start_slurm.sh")],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,  # includes apt-get install on a fresh machine
+    )
+    if started.returncode != 0:
+        pytest.fail(
+            "tests/cluster/start_slurm.sh failed "
+            f"(exit {started.returncode}):\n{started.stdout}\n{started.stderr}"
+        )
+    yield
+    if not already_running:
+        subprocess.run(["bash", str(CLUSTER_DIR / "stop_slurm.sh")], env=_env(), check=True)
+
+
+def _copy_workflow(dest):
+    ignore = shutil.ignore_patterns("__pycache__", ".snakemake", "*.pyc")
+    for part in WORKFLOW_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, ignore=ignore)
+        else:
+            shutil.copy2(source, dest / part)
+    return dest
+
+
+def _snakemake(workdir, *args):
+    """Run Snakemake in workdir under `timeout`; returns (exit status, stdout+stderr)."""
+    command = [
+        "timeout", "-k", "10", str(SNAKEMAKE_LIMIT_S),
+        sys.executable, "-m", "snakemake", *args,
+    ]  # fmt: skip
+    done = subprocess.run(
+        command,
+        cwd=workdir,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=SNAKEMAKE_LIMIT_S + 60,
+    )
+    (workdir / "snakemake.out").write_text(done.stdout)
+    return done.returncode, done.stdout
+
+
+def _node_memory_mb():
+    shown = subprocess.run(
+        ["scontrol", "show", "node", "--oneliner"], capture_output=True, text=True, check=True
+    ).stdout
+    return min(int(mb) for mb in re.findall(r"RealMemory=(\d+)", shown))
+
+
+def _slurm_states(slurm_job_ids):
+    """Job id -> state, from slurmctld (it keeps finished jobs for MinJobAge)."""
+    shown = subprocess.run(
+        ["squeue", "--noheader", "--states=all", "--format=%i %T", "--jobs", ",".join(slurm_job_ids)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(line.split() for line in shown.splitlines())
+
+
+def _announced_jobs(log):
+    """Snakemake job id -> (rule, ran locally), from the 'rule NAME:' blocks of the log."""
+    jobs = {}
+    header = None
+    for line in log.splitlines():
+        if match := re.match(r"^(local)?rule (\w+):$", line):
+            header = (match.group(2), match.group(1) == "local")
+        elif header and (match := re.match(r"^\s+jobid: (\d+)$", line)):
+            jobs[match.group(1)] = header
+            header = None
+    return jobs
+
+
+def _accuracies(summary_path):
+    """Rows of summary.tsv reduced to their accuracy columns, as written (text)."""
+    with open(summary_path, newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert rows, f"{summary_path} has no rows"
+    accuracy_columns = [name for name in rows[0] if "acc" in name.lower()]
+    assert accuracy_columns, f"{summary_path} has no accuracy column: {list(rows[0])}"
+    key_columns = [name for name in rows[0] if name not in accuracy_columns]
+    return {
+        tuple(row[name] for name in key_columns if "time" not in name.lower()): {
+            name: row[name] for name in accuracy_columns
+        }
+        for row in rows
+    }
+
+
+@pytest.fixture(scope="module")
+def slurm_run(slurm_cluster, tmp_path_factory):
+    workdir = _copy_workflow(tmp_path_factory.mktemp("slurm_run"))
+    extra = ["--resources", f"mem_mb={_node_memory_mb()}"]
+    status, log = _snakemake(
+        workdir, *SLURM_PROFILE_ARGS, "--configfile", TEST_CONFIG, *extra
+    )
+    return workdir, status, log
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    workdir = _copy_workflow(tmp_path_factory.mktemp("local_run"))
+    status, log = _snakemake(workdir, "--cores", "2", "--configfile", TEST_CONFIG)
+    return workdir, status, log
+
+
+def test_slurm_run_succeeds(slurm_run):
+    workdir, status, log = slurm_run
+    assert status == 0, f"snakemake exited {status} (124/137: timed out):\n{log[-6000:]}"
+    assert (workdir / SUMMARY).is_file()
+
+
+def test_every_job_went_through_sbatch_and_completed(slurm_run):
+    workdir, status, log = slurm_run
+    assert status == 0, f"snakemake exited {status}; see {workdir / 'snakemake.out'}"
+    announced = _announced_jobs(log)
+    submitted = dict(SUBMITTED.findall(log))  # Snakemake job id -> SLURM job id
+    ran_locally = {rule for rule, local in announced.values() if local}
+    assert ran_locally <= {"all"}, f"jobs that skipped sbatch: {sorted(ran_locally)}"
+    remote = {jobid for jobid, (_, local) in announced.items() if not local}
+    assert remote, f"no job was run:\n{log[-3000:]}"
+    assert set(submitted) == remote, (
+        "jobs without an sbatch submission: "
+        f"{sorted(announced[j][0] for j in remote - set(submitted))}"
+    )
+    rules = {announced[jobid][0] for jobid in submitted}
+    assert {"train_cnn", "train_enformer", "train_performer", "train_transformer"} <= rules
+    states = _slurm_states(submitted.values())
+    assert {states.get(slurm_id) for slurm_id in submitted.values()} == {"COMPLETED"}, states
+
+
+def test_slurm_and_local_runs_report_identical_accuracies(slurm_run, local_run):
+    slurm_dir, slurm_status, _ = slurm_run
+    local_dir, local_status, local_log = local_run
+    assert slurm_status == 0, f"SLURM run failed; see {slurm_dir / 'snakemake.out'}"
+    assert local_status == 0, f"local run exited {local_status}:\n{local_log[-6000:]}"
+    assert _accuracies(slurm_dir / SUMMARY) == _accuracies(local_dir / SUMMARY)
+
+
+def test_failing_job_fails_the_slurm_run(slurm_cluster, tmp_path):
+    """A job that exits 1 on the node makes Snakemake exit non-zero, not hang."""
+    shutil.copytree(REPO / "profiles", tmp_path / "profiles")
+    (tmp_path / "Snakefile").write_text(
+        "rule fail_on_node:\n"
+        '    output: "never.txt"\n'
+        "    threads: 1\n"
+        "    resources: mem_mb=100, runtime=2\n"
+        '    shell: "echo failing on purpose >&2; exit 1"\n'
+    )
+    # --retries 0: one failing submission proves the point; a retry would double the wait.
+    status, log = _snakemake(tmp_path, *SLURM_PROFILE_ARGS, "--retries", "0")
+    assert status not in (0, 124, 137), f"snakemake exited {status}:\n{log[-3000:]}"
+    submitted = dict(SUBMITTED.findall(log))
+    assert len(submitted) == 1, log[-3000:]
+    assert set(_slurm_states(submitted.values()).values()) == {"FAILED"}
+    assert not (tmp_path / "never.txt").exists()

@@ -1,0 +1,49 @@
+rule attention_approximation:
+    input:
+        code=library_files("models/favor", "bench/attention"),
+    output:
+        report(
+            "results/report/approximation.tsv",
+            caption="../report/approximation.rst",
+            category="Protein",
+        ),
+    params:
+        features=config["approximation"]["features"],
+        draws=config["approximation"]["draws"],
+    log:
+        "results/logs/attention_approximation/approximation.log",
+    benchmark:
+        "results/rule_benchmarks/attention_approximation/approximation.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/attention_approximation.py"
+
+
+rule attention_scaling:
+    input:
+        code=library_files("models/favor", "bench/attention"),
+    output:
+        report(
+            "results/report/attention_scaling.tsv",
+            caption="../report/attention_scaling.rst",
+            category="Protein",
+        ),
+    params:
+        seq_lens=config["scaling"]["seq_lens"],
+    log:
+        "results/logs/attention_scaling/scaling.log",
+    benchmark:
+        "results/rule_benchmarks/attention_scaling/scaling.tsv"
+    threads: config["scaling"]["threads"]
+    resources:
+        mem_mb=8000,
+        runtime=20,
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/attention_scaling.py"

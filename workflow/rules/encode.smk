@@ -1,0 +1,22 @@
+rule encode_onehot:
+    input:
+        fasta="data/{dataset}/{split}.fasta",
+        labels="data/{dataset}/{split}.labels.tsv",
+        code=library_files("data/encode", "data/fasta"),
+    output:
+        x="results/encoded/{dataset}/{split}.x.npy",
+        y="results/encoded/{dataset}/{split}.y.npy",
+    params:
+        alphabet=alphabet_of,
+    log:
+        "results/logs/encode_onehot/{dataset}/{split}.log",
+    benchmark:
+        "results/rule_benchmarks/encode_onehot/{dataset}/{split}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/encode_onehot.py"

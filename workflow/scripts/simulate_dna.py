@@ -1,0 +1,27 @@
+"""Snakemake adapter: simulate the train/val/test splits of one DNA distance."""
+
+import sys
+
+from tbio.data.fasta import write_records
+from tbio.data.simulate import SPLITS, assert_disjoint, simulate_dna, split_seed
+
+sys.stderr = open(snakemake.log[0], "w")
+params, distance = snakemake.params, int(snakemake.wildcards.distance)
+sizes = {"train": params.n_train, "val": params.n_val, "test": params.n_test}
+splits = {
+    split: simulate_dna(
+        n=sizes[split],
+        seq_len=params.seq_len,
+        promoter=params.promoter,
+        enhancer=params.enhancer,
+        distance_bp=distance,
+        seed=split_seed(params.data_seed, split, distance),
+        decoy=params.decoy,
+        id_prefix=f"d{distance}_{split}",
+    )
+    for split in SPLITS
+}
+assert_disjoint(splits)
+for split, fasta, labels in zip(SPLITS, snakemake.output.fasta, snakemake.output.labels):
+    write_records(splits[split], fasta, labels)
+    print(f"{split}: {len(splits[split])} records -> {fasta}", file=sys.stderr)

@@ -1,0 +1,26 @@
+"""Snakemake adapter: simulate the train/val/test splits of the protein task."""
+
+import sys
+
+from tbio.data.fasta import write_records
+from tbio.data.simulate import SPLITS, assert_disjoint, simulate_protein, split_seed
+
+sys.stderr = open(snakemake.log[0], "w")
+params = snakemake.params
+sizes = {"train": params.n_train, "val": params.n_val, "test": params.n_test}
+splits = {
+    split: simulate_protein(
+        n=sizes[split],
+        seq_len=params.seq_len,
+        motif_a=params.motif_a,
+        motif_b=params.motif_b,
+        min_separation=params.min_separation,
+        seed=split_seed(params.data_seed, split),
+        id_prefix=f"protein_{split}",
+    )
+    for split in SPLITS
+}
+assert_disjoint(splits)
+for split, fasta, labels in zip(SPLITS, snakemake.output.fasta, snakemake.output.labels):
+    write_records(splits[split], fasta, labels)
+    print(f"{split}: {len(splits[split])} records -> {fasta}", file=sys.stderr)

@@ -1,0 +1,144 @@
+"""Config validation: the schema fills defaults and checks types and ranges,
+then checks that need several keys at once (motif fits the sequence, distance
+keeps the enhancer on the sequence). Every error is one sentence naming the
+key, the value given and what is allowed, raised before any job runs."""
+
+from __future__ import annotations
+
+import copy
+
+import jsonschema
+import yaml
+
+from .data.simulate import AMINO_ACIDS, DNA_ALPHABET, distance_bounds
+
+
+class ConfigError(ValueError):
+    """A config value the workflow cannot run with."""
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _with_defaults(validator_class):
+    """A validator that fills each property's ``default`` before checking it."""
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def fill_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema and name not in instance:
+                    instance[name] = copy.deepcopy(subschema["default"])
+        yield from check_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": fill_defaults})
+
+
+_ALLOWED = {
+    "type": lambda s: f"a value of type {s['type']}",
+    "minimum": lambda s: f"a number >= {s['minimum']}",
+    "exclusiveMinimum": lambda s: f"a number > {s['exclusiveMinimum']}",
+    "maximum": lambda s: f"a number <= {s['maximum']}",
+    "enum": lambda s: "one of " + ", ".join(repr(v) for v in s["enum"]),
+    "minItems": lambda s: f"a list of at least {s['minItems']} item(s)",
+    "uniqueItems": lambda s: "a list without repeated values",
+    "minLength": lambda s: f"a string of at least {s['minLength']} letters",
+}
+
+
+def _sentence(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        where = _key(error.absolute_path)
+        return (
+            f"config key {where + '.' if error.absolute_path else ''}{unknown[0]} is not a known key "
+            f"(a typo?); the keys allowed {'under ' + where if error.absolute_path else 'at the top level'} are: "
+            + ", ".join(allowed)
+        )
+    if error.validator == "required":
+        return f"config key {_key(error.absolute_path)}: {error.message}"
+    allowed = _ALLOWED.get(error.validator, lambda s: f"a value satisfying {error.validator}")(error.schema)
+    if error.validator == "type" and error.schema["type"] == "integer":
+        allowed = "a whole number"
+    description = error.schema.get("description", "")
+    hint = f" ({description.rstrip('.')})" if description else ""
+    return f"config key {_key(error.absolute_path)} is {error.instance!r}; expected {allowed}{hint}."
+
+
+def validate_config(config: dict, schema_path: str) -> dict:
+    """The config with defaults filled in; raises ConfigError with one sentence."""
+    with open(schema_path) as handle:
+        schema = yaml.safe_load(handle)
+    validator = _with_defaults(jsonschema.Draft7Validator)(schema)
+    filled = copy.deepcopy(dict(config))
+    errors = sorted(validator.iter_errors(filled), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        # the deepest, most specific error names the key best
+        raise ConfigError(_sentence(max(errors, key=lambda e: len(e.absolute_path))))
+    check_consistency(filled)
+    return filled
+
+
+def _check_letters(key: str, motif: str, alphabet: str, name: str) -> None:
+    bad = sorted(set(motif.upper()) - set(alphabet))
+    if bad:
+        raise ConfigError(
+            f"config key {key} is {motif!r}, which has letter(s) {', '.join(bad)}; expected only {name} letters {alphabet}."
+        )
+
+
+def check_consistency(config: dict) -> None:
+    """Checks across keys, after the schema has passed."""
+    dna, protein, models = config["dna"], config["protein"], config["models"]
+    _check_letters("dna.promoter", dna["promoter"], DNA_ALPHABET, "DNA")
+    _check_letters("dna.enhancer", dna["enhancer"], DNA_ALPHABET, "DNA")
+    dna["promoter"], dna["enhancer"] = dna["promoter"].upper(), dna["enhancer"].upper()
+    for key in ("promoter", "enhancer"):
+        if len(dna[key]) >= dna["seq_len"] // 2:
+            raise ConfigError(
+                f"config key dna.{key} is {len(dna[key])} bp long; expected fewer than half of dna.seq_len "
+                f"({dna['seq_len']} bp) so promoter and enhancer fit side by side."
+            )
+    if dna["promoter"] == dna["enhancer"]:
+        raise ConfigError("config keys dna.promoter and dna.enhancer are the same motif; expected two different motifs.")
+    lowest, highest = distance_bounds(dna["seq_len"], len(dna["promoter"]), len(dna["enhancer"]))
+    for distance in dna["distances"]:
+        if not lowest <= distance <= highest:
+            raise ConfigError(
+                f"config key dna.distances has {distance}, which puts the enhancer "
+                f"{'on the promoter' if distance < lowest else 'outside the sequence'}; with dna.seq_len "
+                f"{dna['seq_len']} and these motifs, distances must lie in [{lowest}, {highest}] bp."
+            )
+    for key in ("motif_a", "motif_b"):
+        _check_letters(f"protein.{key}", protein[key], AMINO_ACIDS, "amino-acid")
+        protein[key] = protein[key].upper()
+    span = len(protein["motif_a"]) + len(protein["motif_b"]) + protein["min_separation"]
+    if span > protein["seq_len"]:
+        raise ConfigError(
+            f"config key protein.min_separation is {protein['min_separation']}; with motifs of "
+            f"{len(protein['motif_a'])} and {len(protein['motif_b'])} residues it needs {span} residues, "
+            f"more than protein.seq_len {protein['seq_len']}."
+        )
+    for task, section in (("dna", dna), ("protein", protein)):
+        for split in ("n_train", "n_val", "n_test"):
+            if section[split] < 2:  # the schema has this too; kept for configs built in code
+                raise ConfigError(f"config key {task}.{split} is {section[split]}; expected at least 2 (one per class).")
+    enformer = models["enformer"]
+    bin_bp = 2 ** enformer["n_pool"]
+    if dna["seq_len"] % bin_bp:
+        raise ConfigError(
+            f"config key dna.seq_len is {dna['seq_len']}; the Enformer-style model pools to bins of "
+            f"2 ** models.enformer.n_pool = {bin_bp} bp, so expected a multiple of {bin_bp}."
+        )
+    if enformer["dim"] % enformer["heads"]:
+        raise ConfigError(
+            f"config key models.enformer.heads is {enformer['heads']}; expected a divisor of models.enformer.dim ({enformer['dim']})."
+        )
+    cnn = models["cnn"]
+    for key in ("stem_kernel", "kernel_size"):
+        if cnn[key] % 2 == 0:
+            raise ConfigError(
+                f"config key models.cnn.{key} is {cnn[key]}; expected an odd number so the receptive field is centred on the promoter."
+            )

@@ -1,0 +1,1 @@
+"""Synthetic sequences, FASTA I/O and one-hot encoding."""

@@ -1,0 +1,35 @@
+"""One file per model; each has a config dataclass filled from the workflow's
+``models.<name>`` section and an ``nn.Module`` taking one-hot input
+``(batch, seq_len, channels)`` and returning one logit per sequence.
+
+Every model also answers ``receptive_field_bp()``: how many input positions
+can reach its readout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+# name -> (module, config class, model class)
+REGISTRY = {
+    "cnn": ("tbio.models.cnn", "CNNConfig", "CNN"),
+    "enformer": ("tbio.models.enformer", "EnformerConfig", "Enformer"),
+    "transformer": ("tbio.models.transformer", "TransformerConfig", "TransformerClassifier"),
+    "performer": ("tbio.models.performer", "PerformerConfig", "PerformerClassifier"),
+}
+
+
+def model_classes(name: str):
+    module_name, config_name, model_name = REGISTRY[name]
+    module = importlib.import_module(module_name)
+    return getattr(module, config_name), getattr(module, model_name)
+
+
+def build_model(name: str, settings: dict, seq_len: int, in_channels: int):
+    """The model ``name`` with its dataclass filled from ``settings``; keys
+    that are not fields of the dataclass (training keys) are ignored here."""
+    config_class, model_class = model_classes(name)
+    names = {f.name for f in dataclasses.fields(config_class)}
+    config = config_class(**{k: v for k, v in settings.items() if k in names})
+    return model_class(config, seq_len=seq_len, in_channels=in_channels), config

@@ -1,0 +1,205 @@
+"""An Enformer-style hybrid, small enough for a laptop CPU.
+
+As in Enformer (Avsec et al. 2021; lucidrains/enformer-pytorch): a
+convolutional stem and tower whose attention pooling (softmax over windows of
+2) halves the resolution at each stage, transformer layers over the resulting
+bins with relative positional information, and a pointwise head read out at
+the central bin, where the promoter sits.
+
+Relative positions: Enformer feeds its exponential / central-mask / gamma basis
+of the relative distance into a Transformer-XL content-position term. Here the
+same basis functions (exponential and central mask, symmetric plus signed) are
+projected to one additive bias per head. That keeps what matters for this task,
+heads that can prefer near or far bins and up- or downstream, at a fraction of
+the parameters; the content-position product is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+@dataclass
+class EnformerConfig:
+    dim: int = 64  # tower output channels = transformer width
+    stem_kernel: int = 15
+    tower_kernel: int = 5
+    n_pool: int = 3  # attention-pooling stages; one bin = 2 ** n_pool bp
+    depth: int = 2
+    heads: int = 4
+    ff_mult: int = 2
+    dropout: float = 0.0
+    n_basis: int = 6  # basis functions per kind (exponential, central mask)
+
+
+class AttentionPool(nn.Module):
+    """Softmax-weighted pooling over non-overlapping windows of 2 positions;
+    initialised close to max pooling, as in Enformer. A softmax over two
+    logits is a sigmoid of their difference, which is much cheaper on a CPU."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.to_logits = nn.Conv1d(channels, channels, 1, bias=False)
+        nn.init.dirac_(self.to_logits.weight)
+        with torch.no_grad():
+            self.to_logits.weight.mul_(2.0)
+
+    def forward(self, x):  # (batch, channels, length) -> (batch, channels, length / 2)
+        logits = self.to_logits(x)
+        left, right = x[:, :, 0::2], x[:, :, 1::2]
+        weight_left = torch.sigmoid(logits[:, :, 0::2] - logits[:, :, 1::2])
+        return right + (left - right) * weight_left
+
+
+class ConvBlock(nn.Module):
+    """BatchNorm -> GELU -> Conv, Enformer's conv block."""
+
+    def __init__(self, channels_in: int, channels_out: int, kernel_size: int):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(channels_in)
+        self.conv = nn.Conv1d(channels_in, channels_out, kernel_size, padding="same")
+
+    def forward(self, x):
+        return self.conv(F.gelu(self.norm(x)))
+
+
+class Residual(nn.Module):
+    def __init__(self, fn: nn.Module):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x, *args, **kwargs):
+        return x + self.fn(x, *args, **kwargs)
+
+
+def relative_position_basis(n_bins: int, n_basis: int) -> torch.Tensor:
+    """Enformer's exponential and central-mask features of every relative
+    distance r in [-(n_bins - 1), n_bins - 1], symmetric and signed:
+    (2 n_bins - 1, 4 n_basis)."""
+    distances = torch.arange(-n_bins + 1, n_bins, dtype=torch.float32)
+    absolute = distances.abs()[:, None]
+    # exponential decay with half-lives log-spaced from 3 bins to n_bins
+    half_lives = 2 ** torch.linspace(math.log2(3.0), math.log2(max(n_bins, 4)), n_basis)
+    exponential = torch.exp(-math.log(2.0) / half_lives * absolute)
+    # central mask: 1 inside windows of growing width
+    widths = 2 ** torch.arange(1, n_basis + 1, dtype=torch.float32) - 1
+    central = (widths > absolute).float()
+    symmetric = torch.cat([exponential, central], dim=-1)
+    return torch.cat([symmetric, torch.sign(distances)[:, None] * symmetric], dim=-1)
+
+
+class RelativeAttention(nn.Module):
+    """Multi-head self-attention over bins with a per-head relative-position bias."""
+
+    def __init__(self, dim: int, heads: int, n_bins: int, n_basis: int, dropout: float):
+        super().__init__()
+        self.heads, self.dropout = heads, dropout
+        self.to_qkv = nn.Linear(dim, 3 * dim, bias=False)
+        self.to_out = nn.Linear(dim, dim)
+        self.register_buffer("basis", relative_position_basis(n_bins, n_basis), persistent=False)
+        self.to_bias = nn.Linear(self.basis.shape[-1], heads, bias=False)
+        index = torch.arange(n_bins)
+        self.register_buffer("offsets", index[None, :] - index[:, None] + n_bins - 1, persistent=False)
+        self.keep_attention = False
+        self.last_attention: torch.Tensor | None = None
+
+    def position_bias(self) -> torch.Tensor:
+        per_distance = self.to_bias(self.basis)  # (2 n - 1, heads)
+        return per_distance[self.offsets].permute(2, 0, 1)  # (heads, n_query, n_key)
+
+    def forward(self, x):  # (batch, bins, dim)
+        batch, bins, dim = x.shape
+        q, k, v = self.to_qkv(x).view(batch, bins, 3, self.heads, dim // self.heads).permute(2, 0, 3, 1, 4)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]) + self.position_bias()
+        attention = scores.softmax(dim=-1)  # (batch, heads, bins, bins): a few dozen bins, explicit is cheap
+        if self.keep_attention:
+            self.last_attention = attention.detach()
+        out = F.dropout(attention, self.dropout, self.training) @ v
+        return self.to_out(out.transpose(1, 2).reshape(batch, bins, dim))
+
+
+class TransformerLayer(nn.Module):
+    def __init__(self, config: EnformerConfig, n_bins: int):
+        super().__init__()
+        self.attention = Residual(
+            nn.Sequential(
+                nn.LayerNorm(config.dim),
+                RelativeAttention(config.dim, config.heads, n_bins, config.n_basis, config.dropout),
+                nn.Dropout(config.dropout),
+            )
+        )
+        self.feed_forward = Residual(
+            nn.Sequential(
+                nn.LayerNorm(config.dim),
+                nn.Linear(config.dim, config.ff_mult * config.dim),
+                nn.Dropout(config.dropout),
+                nn.GELU(),
+                nn.Linear(config.ff_mult * config.dim, config.dim),
+                nn.Dropout(config.dropout),
+            )
+        )
+
+    def forward(self, x):
+        return self.feed_forward(self.attention(x))
+
+
+class Enformer(nn.Module):
+    def __init__(self, config: EnformerConfig, seq_len: int, in_channels: int = 4):
+        super().__init__()
+        bin_bp = 2**config.n_pool
+        if seq_len % bin_bp:
+            raise ValueError(f"seq_len {seq_len} must be a multiple of the bin size {bin_bp} (2 ** n_pool)")
+        if config.dim % config.heads:
+            raise ValueError(f"dim {config.dim} must be divisible by heads {config.heads}")
+        self.config, self.seq_len, self.bin_bp = config, seq_len, bin_bp
+        self.n_bins = seq_len // bin_bp
+        half = config.dim // 2
+        self.stem = nn.Sequential(
+            nn.Conv1d(in_channels, half, config.stem_kernel, padding="same"),
+            Residual(ConvBlock(half, half, 1)),
+            AttentionPool(half),
+        )
+        # the tower widens from dim/2 to dim channels while pooling n_pool - 1 more times
+        widths = [half] + [round(half * 2 ** ((i + 1) / max(1, config.n_pool - 1))) for i in range(config.n_pool - 1)]
+        widths[-1] = config.dim
+        self.tower = nn.Sequential(
+            *[
+                nn.Sequential(
+                    ConvBlock(widths[i], widths[i + 1], config.tower_kernel),
+                    Residual(ConvBlock(widths[i + 1], widths[i + 1], 1)),
+                    AttentionPool(widths[i + 1]),
+                )
+                for i in range(config.n_pool - 1)
+            ]
+        )
+        self.transformer = nn.Sequential(*[TransformerLayer(config, self.n_bins) for _ in range(config.depth)])
+        self.head = nn.Sequential(
+            nn.LayerNorm(config.dim), nn.Linear(config.dim, config.dim), nn.GELU(), nn.Linear(config.dim, 1)
+        )
+
+    @property
+    def centre_bin(self) -> int:
+        return (self.seq_len // 2) // self.bin_bp
+
+    def receptive_field_bp(self) -> int:
+        """Attention reaches every bin: the whole sequence."""
+        return self.seq_len
+
+    def keep_attention(self, keep: bool = True) -> None:
+        for module in self.modules():
+            if isinstance(module, RelativeAttention):
+                module.keep_attention = keep
+
+    def attention_maps(self) -> list[torch.Tensor]:
+        """(batch, heads, bins, bins) per layer from the last forward with keep_attention(True)."""
+        return [m.last_attention for m in self.modules() if isinstance(m, RelativeAttention)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        bins = self.tower(self.stem(x.transpose(1, 2)))  # (batch, dim, n_bins)
+        bins = self.transformer(bins.transpose(1, 2))  # (batch, n_bins, dim)
+        return self.head(bins[:, self.centre_bin]).squeeze(-1)  # read out at the promoter's bin

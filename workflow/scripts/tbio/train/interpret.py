@@ -1,0 +1,39 @@
+"""What a trained model looks at: gradient x input along the sequence, and
+(for the Enformer-style model) where the centre bin's attention goes."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def gradient_times_input(model: nn.Module, x: torch.Tensor, batch_size: int, device: torch.device) -> np.ndarray:
+    """(n, seq_len) contribution of each position to the logit: the gradient
+    at the base that is present (one-hot input, so summing grad * x over
+    channels picks it out)."""
+    model.eval()
+    scores = []
+    for start in range(0, len(x), batch_size):
+        batch = x[start : start + batch_size].to(device).float().requires_grad_(True)
+        model(batch).sum().backward()
+        scores.append((batch.grad * batch).sum(dim=-1).detach().cpu())
+    return torch.cat(scores).numpy()
+
+
+@torch.no_grad()
+def centre_attention(model: nn.Module, x: torch.Tensor, batch_size: int, device: torch.device) -> np.ndarray:
+    """(layers, n_bins): attention from the centre bin, averaged over heads
+    and sequences. Needs a model with keep_attention / attention_maps."""
+    model.eval()
+    model.keep_attention(True)
+    total, count = None, 0
+    try:
+        for start in range(0, len(x), batch_size):
+            model(x[start : start + batch_size].to(device).float())
+            maps = torch.stack([m[:, :, model.centre_bin, :].sum(dim=(0, 1)) / m.shape[1] for m in model.attention_maps()])
+            total = maps if total is None else total + maps
+            count += min(batch_size, len(x) - start)
+    finally:
+        model.keep_attention(False)
+    return (total / count).cpu().numpy()

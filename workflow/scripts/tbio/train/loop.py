@@ -1,0 +1,219 @@
+"""The training loop: seeded, deterministic on the CPU, early stopping on the
+validation split, a resumable state file written after every epoch.
+
+Models do not train themselves; everything here works for any model that maps
+``(batch, seq_len, channels)`` float input to one logit per sequence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .metrics import accuracy, auroc
+
+
+@dataclass
+class TrainConfig:
+    """Training keys shared by every ``models.<name>`` section."""
+
+    epochs: int = 20
+    lr: float = 1e-3
+    batch_size: int = 64
+    patience: int = 5
+    min_epochs: int = 1  # never stop before this epoch: learning can set in suddenly
+    min_delta: float = 1e-3  # a smaller drop in validation loss does not count as progress
+    weight_decay: float = 0.01
+    warmup_steps: int = 50
+    seed: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: dict, seed: int) -> "TrainConfig":
+        names = {f for f in cls.__dataclass_fields__ if f != "seed"}
+        return cls(**{k: v for k, v in settings.items() if k in names}, seed=seed)
+
+
+@dataclass
+class FitResult:
+    best_state: dict
+    best_epoch: int
+    history: list[dict] = field(default_factory=list)
+    train_seconds: float = 0.0
+    resumed_from_epoch: int = 0
+
+
+def pick_device() -> torch.device:
+    """cuda when a GPU is present, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def make_deterministic(seed: int, threads: int) -> None:
+    """Same seed and thread count on the CPU -> bit-identical results."""
+    torch.set_num_threads(max(1, int(threads)))
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+
+def fingerprint(*parts) -> str:
+    """A short hash of everything that must match for a resume to be valid."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _batches(n: int, batch_size: int, generator: torch.Generator | None):
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int, device: torch.device) -> np.ndarray:
+    """Logits for uint8 one-hot ``x`` (n, seq_len, channels)."""
+    model.eval()
+    logits = [model(x[idx].to(device).float()).float().cpu() for idx in _batches(len(x), batch_size, None)]
+    return torch.cat(logits).numpy()
+
+
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, device: torch.device) -> dict:
+    logits = predict(model, x, batch_size, device)
+    labels = y.numpy()
+    loss = nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(logits), y.float()).item()
+    probabilities = 1.0 / (1.0 + np.exp(-logits))
+    return {
+        "loss": loss,
+        "accuracy": accuracy(labels, probabilities),
+        "auroc": auroc(labels, logits),
+    }
+
+
+def _save_atomic(obj, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def fit(
+    model: nn.Module,
+    train: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor],
+    config: TrainConfig,
+    device: torch.device,
+    resume_path: str | os.PathLike | None = None,
+    resume_key: str = "",
+    log: Callable[[str], None] = print,
+) -> FitResult:
+    """Train ``model`` on ``train`` = (uint8 one-hot, labels), keep the state
+    with the lowest validation loss, stop after ``patience`` epochs without
+    improvement. With ``resume_path``, the full state (weights, optimiser,
+    random generators, history) is written after every epoch and picked up
+    again when it carries the same ``resume_key``."""
+    x_train, y_train = train
+    model.to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    warmup = max(1, config.warmup_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
+    shuffle = torch.Generator().manual_seed(config.seed)
+    loss_fn = nn.BCEWithLogitsLoss()
+
+    history: list[dict] = []
+    best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    best_loss, best_epoch, bad_epochs, start_epoch, elapsed = math.inf, 0, 0, 1, 0.0
+    resume_path = Path(resume_path) if resume_path else None
+    if resume_path and resume_path.exists():
+        state = torch.load(resume_path, map_location="cpu", weights_only=True)
+        if state.get("key") == resume_key:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            shuffle.set_state(state["shuffle"])
+            torch.set_rng_state(state["torch_rng"])
+            history, best_state = state["history"], state["best_state"]
+            best_loss, best_epoch, bad_epochs = state["best_loss"], state["best_epoch"], state["bad_epochs"]
+            start_epoch, elapsed = state["epoch"] + 1, state["elapsed"]
+            log(f"resumed from {resume_path} after epoch {state['epoch']}")
+        else:
+            log(f"ignoring {resume_path}: it belongs to other settings")
+    resumed_from = start_epoch - 1
+
+    for epoch in range(start_epoch, config.epochs + 1):
+        if bad_epochs >= config.patience and epoch > config.min_epochs:
+            break
+        started = time.perf_counter()
+        model.train()
+        total, count = 0.0, 0
+        for idx in _batches(len(x_train), config.batch_size, shuffle):
+            xb = x_train[idx].to(device).float()
+            yb = y_train[idx].to(device).float()
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            total += loss.item() * len(idx)
+            count += len(idx)
+        scores = evaluate(model, *val, config.batch_size, device)
+        elapsed += time.perf_counter() - started
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": total / count,
+                "val_loss": scores["loss"],
+                "val_accuracy": scores["accuracy"],
+                "val_auroc": scores["auroc"],
+                "seconds": elapsed,
+            }
+        )
+        if scores["loss"] < best_loss - config.min_delta:
+            best_loss, best_epoch, bad_epochs = scores["loss"], epoch, 0
+            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        else:
+            bad_epochs += 1
+        log(
+            f"epoch {epoch}: train_loss {total / count:.4f} val_loss {scores['loss']:.4f} "
+            f"val_accuracy {scores['accuracy']:.3f} ({elapsed:.1f} s)"
+        )
+        if resume_path:
+            _save_atomic(
+                {
+                    "key": resume_key,
+                    "epoch": epoch,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "shuffle": shuffle.get_state(),
+                    "torch_rng": torch.get_rng_state(),
+                    "history": history,
+                    "best_state": best_state,
+                    "best_loss": best_loss,
+                    "best_epoch": best_epoch,
+                    "bad_epochs": bad_epochs,
+                    "elapsed": elapsed,
+                },
+                resume_path,
+            )
+    model.load_state_dict(best_state)
+    return FitResult(best_state, best_epoch, history, elapsed, resumed_from)
+
+
+def load_arrays(x_path: str | os.PathLike, y_path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 one-hot and int64 labels as tensors (the one-hot stays uint8 until a batch is drawn)."""
+    x = torch.from_numpy(np.ascontiguousarray(np.load(x_path, mmap_mode="r")))
+    y = torch.from_numpy(np.load(y_path).astype(np.int64))
+    return x, y
+
+
+def config_dict(config) -> dict:
+    return asdict(config)

@@ -1,0 +1,120 @@
+"""One training job from arrays on disk to checkpoint, metrics and
+interpretation tables: what every ``train_*`` rule runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..models import build_model
+from .interpret import centre_attention, gradient_times_input
+from .loop import TrainConfig, evaluate, fingerprint, fit, load_arrays, make_deterministic, pick_device
+
+
+def _write_atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def train_job(
+    model_name: str,
+    task: str,
+    settings: dict,
+    seed: int,
+    threads: int,
+    arrays: dict,
+    checkpoint_path,
+    metrics_path,
+    contributions_path=None,
+    attention_path=None,
+    resume_path=None,
+    distance_bp: int | None = None,
+    log=print,
+) -> dict:
+    """Train ``model_name`` on ``arrays`` (x_train, y_train, x_val, ... paths),
+    select on validation, score the test split once, write the outputs."""
+    make_deterministic(seed, threads)
+    device = pick_device()
+    train = load_arrays(arrays["x_train"], arrays["y_train"])
+    val = load_arrays(arrays["x_val"], arrays["y_val"])
+    test = load_arrays(arrays["x_test"], arrays["y_test"])
+    seq_len, channels = train[0].shape[1], train[0].shape[2]
+    model, model_config = build_model(model_name, settings, seq_len, channels)
+    train_config = TrainConfig.from_settings(settings, seed)
+    n_params = sum(p.numel() for p in model.parameters())
+    log(f"{model_name} on {task}: {n_params} parameters, {device}, {threads} thread(s), seq_len {seq_len}")
+
+    key = fingerprint(model_name, asdict(model_config), asdict(train_config), [tuple(a.shape) for a in train + val])
+    if resume_path:
+        Path(resume_path).parent.mkdir(parents=True, exist_ok=True)
+    result = fit(model, train, val, train_config, device, resume_path=resume_path, resume_key=key, log=log)
+    scores = evaluate(model, *test, train_config.batch_size, device)
+    log(f"test: accuracy {scores['accuracy']:.4f} auroc {scores['auroc']:.4f} (best epoch {result.best_epoch})")
+
+    checkpoint = {
+        "model": model_name,
+        "model_config": asdict(model_config),
+        "seq_len": seq_len,
+        "in_channels": channels,
+        "state_dict": result.best_state,
+    }
+    _write_atomic(Path(checkpoint_path), lambda p: torch.save(checkpoint, p))
+
+    positives = test[0][test[1] == 1]
+    if contributions_path:
+        contribution = gradient_times_input(model, positives, train_config.batch_size, device)
+        table = pd.DataFrame(
+            {
+                "position": np.arange(seq_len),
+                "mean_contribution": contribution.mean(axis=0),
+                "mean_abs_contribution": np.abs(contribution).mean(axis=0),
+            }
+        )
+        _write_atomic(Path(contributions_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+    if attention_path:
+        attention = centre_attention(model, positives, train_config.batch_size, device)
+        bins = attention.shape[1]
+        rows = [
+            {"layer": layer + 1, "bin": b, "start_bp": b * model.bin_bp, "attention": attention[layer, b]}
+            for layer in range(attention.shape[0])
+            for b in range(bins)
+        ]
+        table = pd.DataFrame(rows)
+        _write_atomic(Path(attention_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+
+    metrics = {
+        "task": task,
+        "model": model_name,
+        "distance_bp": distance_bp,
+        "seq_len": seq_len,
+        "seed": seed,
+        "test_accuracy": scores["accuracy"],
+        "test_auroc": scores["auroc"],
+        "test_loss": scores["loss"],
+        "n_params": n_params,
+        "receptive_field_bp": model.receptive_field_bp(),
+        "best_epoch": result.best_epoch,
+        "epochs_run": len(result.history),
+        "history": result.history,
+        "model_config": asdict(model_config),
+        "train_config": asdict(train_config),
+        # wall-clock and machine facts: the only fields that differ between identical runs
+        "train_seconds": result.train_seconds,
+        "resumed_from_epoch": result.resumed_from_epoch,
+        "device": str(device),
+        "threads": threads,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
+    _write_atomic(Path(metrics_path), lambda p: Path(p).write_text(json.dumps(metrics, indent=2) + "\n"))
+    if resume_path and Path(resume_path).exists():
+        os.remove(resume_path)  # the job is complete; a rerun starts afresh
+    return metrics
