@@ -72,8 +72,9 @@ def encode(ids: list[str], seqs: list[str], alphabet: str) -> np.ndarray:
 def decode(onehot: np.ndarray, alphabet: str) -> list[str]:
     """Back to letters; an all-zero column becomes 'N' (DNA) or 'X' (protein)."""
     letters, _, channels = ALPHABETS[alphabet]
-    symbols = np.frombuffer((letters + ("X" if channels > len(letters) else "")).encode(), dtype=np.uint8)
-    symbols = np.append(symbols, ord("N" if alphabet == "dna" else "X"))
+    unknown = "N" if alphabet == "dna" else "X"
+    # one symbol per channel, then the symbol of an all-zero column
+    symbols = np.frombuffer((letters + "X" * (channels - len(letters)) + unknown).encode(), dtype=np.uint8)
     index = np.where(onehot.any(axis=-1), onehot.argmax(axis=-1), len(symbols) - 1)
     return [row.tobytes().decode() for row in symbols[index]]
 

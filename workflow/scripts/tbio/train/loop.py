@@ -210,7 +210,7 @@ def fit(
 
 def load_arrays(x_path: str | os.PathLike, y_path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
     """uint8 one-hot and int64 labels as tensors (the one-hot stays uint8 until a batch is drawn)."""
-    x = torch.from_numpy(np.ascontiguousarray(np.load(x_path, mmap_mode="r")))
+    x = torch.from_numpy(np.array(np.load(x_path, mmap_mode="r")))  # a writable in-memory copy
     y = torch.from_numpy(np.load(y_path).astype(np.int64))
     return x, y
 

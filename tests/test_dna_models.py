@@ -1,0 +1,120 @@
+import dataclasses
+
+import pytest
+import torch
+
+from tbio.models import build_model
+from tbio.models.cnn import CNNConfig, receptive_field_bp
+from tbio.models.enformer import AttentionPool
+
+SEQ_LEN = 256
+
+
+def one_hot(batch, seq_len=SEQ_LEN, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    index = torch.randint(0, 4, (batch, seq_len), generator=generator)
+    return torch.nn.functional.one_hot(index, 4).float()
+
+
+@pytest.mark.parametrize("name", ["cnn", "enformer"])
+def test_forward_gives_one_logit_per_sequence(name):
+    model, _ = build_model(name, {}, SEQ_LEN, 4)
+    assert model(one_hot(3)).shape == (3,)
+
+
+@pytest.mark.parametrize("name", ["cnn", "enformer"])
+def test_a_few_steps_reduce_the_loss(name):
+    torch.manual_seed(0)
+    model, _ = build_model(name, {}, SEQ_LEN, 4)
+    x = one_hot(32)
+    y = (x[:, SEQ_LEN // 2, 0] > 0).float()  # a base at the readout position: learnable by both
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(15):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def moved_positions(model, x, output_fn):
+    """Brute-force probe: change each input position in turn and record
+    which ones move the output."""
+    model.eval()
+    with torch.no_grad():
+        reference = output_fn(x)
+        moved = []
+        for position in range(x.shape[1]):
+            probe = x.clone()
+            probe[:, position] = probe[:, position].roll(1, dims=-1)  # another base
+            if not torch.allclose(output_fn(probe), reference, atol=0, rtol=0):
+                moved.append(position)
+    return moved
+
+
+@pytest.mark.parametrize(
+    "config",
+    [CNNConfig(), CNNConfig(stem_kernel=9, kernel_size=3, dilations=[1, 3, 9]), CNNConfig(dilations=[])],
+)
+def test_cnn_receptive_field_matches_a_brute_force_probe(config):
+    torch.manual_seed(1)
+    model, _ = build_model("cnn", dataclasses.asdict(config), SEQ_LEN, 4)
+    x = one_hot(1)
+    moved = moved_positions(model, x, model)
+    size = receptive_field_bp(config)
+    half = (size - 1) // 2
+    assert model.receptive_field_bp() == size
+    assert moved == list(range(SEQ_LEN // 2 - half, SEQ_LEN // 2 + half + 1))
+
+
+def test_cnn_window_readout_equals_the_full_sequence_computation():
+    torch.manual_seed(2)
+    model, _ = build_model("cnn", {}, SEQ_LEN, 4)
+    model.eval()
+    x = one_hot(4)
+    full = model.head(model.features(x)[:, :, SEQ_LEN // 2]).squeeze(-1)
+    assert torch.allclose(model(x), full, atol=1e-6)
+
+
+def test_cnn_features_receptive_field_at_every_position():
+    torch.manual_seed(3)
+    model, _ = build_model("cnn", {"dilations": [1, 2]}, 64, 4)
+    x = one_hot(1, 64)
+    position = 20
+    moved = moved_positions(model, x, lambda inputs: model.features(inputs)[:, :, position])
+    half = (model.receptive_field_bp() - 1) // 2
+    assert moved == list(range(position - half, position + half + 1))
+
+
+def test_enformer_sees_the_whole_sequence():
+    torch.manual_seed(4)
+    model, _ = build_model("enformer", {"dim": 16, "heads": 2}, 128, 4)
+    model.eval()
+    moved = moved_positions(model, one_hot(1, 128), model)
+    assert model.receptive_field_bp() == 128
+    assert moved[0] == 0 and moved[-1] == 127 and len(moved) > 120
+
+
+def test_attention_pool_is_a_softmax_over_pairs():
+    pool = AttentionPool(3)
+    x = torch.randn(2, 3, 8)
+    logits = pool.to_logits(x).view(2, 3, 4, 2)
+    expected = (x.view(2, 3, 4, 2) * logits.softmax(dim=-1)).sum(-1)
+    assert torch.allclose(pool(x), expected, atol=1e-6)
+
+
+def test_enformer_centre_attention_maps():
+    model, _ = build_model("enformer", {"dim": 16, "heads": 2, "depth": 2}, 128, 4)
+    model.keep_attention(True)
+    model(one_hot(2, 128))
+    maps = model.attention_maps()
+    assert len(maps) == 2 and maps[0].shape == (2, 2, 16, 16)
+    assert torch.allclose(maps[0].sum(-1), torch.ones(2, 2, 16))
+    assert model.centre_bin == 8
+
+
+def test_enformer_rejects_a_length_that_does_not_bin():
+    with pytest.raises(ValueError, match="multiple of the bin size 8"):
+        build_model("enformer", {}, 100, 4)

@@ -1,0 +1,96 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from tbio.data.encode import encode
+from tbio.data.simulate import simulate_dna
+from tbio.models import build_model
+from tbio.train.loop import TrainConfig, evaluate, fit, make_deterministic
+from tbio.train.metrics import accuracy, auroc
+from tbio.train.run import train_job
+
+
+def arrays(n, seed, distance=10):
+    records = simulate_dna(n, 128, "TATAAAAG", "CACGTGAC", distance, seed=seed)
+    x = torch.from_numpy(encode([r.id for r in records], [r.seq for r in records], "dna"))
+    return x, torch.tensor([r.label for r in records])
+
+
+def test_auroc_and_accuracy_against_hand_counts():
+    labels = np.array([0, 0, 1, 1])
+    assert auroc(labels, np.array([0.1, 0.4, 0.35, 0.8])) == pytest.approx(0.75)
+    assert auroc(labels, np.array([0.5, 0.5, 0.5, 0.5])) == pytest.approx(0.5)
+    assert accuracy(labels, np.array([0.1, 0.6, 0.7, 0.2])) == 0.5
+
+
+def train(config, resume_path=None, crash_after=None):
+    make_deterministic(config.seed, 1)
+    model, _ = build_model("cnn", {"channels": 8, "dilations": [1, 2]}, 128, 4)
+
+    def log(line):
+        if crash_after and line.startswith(f"epoch {crash_after + 1}:"):
+            raise KeyboardInterrupt("simulated kill")
+
+    result = fit(model, arrays(96, 1), arrays(32, 2), config, torch.device("cpu"), resume_path, "key", log)
+    return model, result
+
+
+def test_same_seed_gives_bit_identical_weights():
+    config = TrainConfig(epochs=2, batch_size=16, seed=5)
+    first, _ = train(config)
+    second, _ = train(config)
+    for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path):
+    config = TrainConfig(epochs=4, batch_size=16, seed=3, patience=10)
+    reference, reference_result = train(config)
+    resume = tmp_path / "resume.pt"
+    with pytest.raises(KeyboardInterrupt):
+        train(config, resume, crash_after=2)
+    assert torch.load(resume, weights_only=True)["epoch"] == 2
+    resumed, result = train(config, resume)
+    assert result.resumed_from_epoch == 2
+    assert [h["val_loss"] for h in result.history] == [h["val_loss"] for h in reference_result.history]
+    for (name, a), (_, b) in zip(reference.state_dict().items(), resumed.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_early_stopping_keeps_the_best_validation_state():
+    config = TrainConfig(epochs=30, batch_size=16, seed=1, patience=2, min_epochs=1, lr=0.01)
+    model, result = train(config)
+    losses = [h["val_loss"] for h in result.history]
+    assert len(losses) < 30
+    assert result.best_epoch == 1 + int(np.argmin(losses))
+    scores = evaluate(model, *arrays(32, 2), 16, torch.device("cpu"))
+    assert scores["loss"] == pytest.approx(min(losses), rel=1e-5)
+
+
+def test_train_job_writes_checkpoint_metrics_and_contributions(tmp_path):
+    paths = {}
+    for split, seed in (("train", 1), ("val", 2), ("test", 3)):
+        x, y = arrays(64, seed)
+        paths[f"x_{split}"], paths[f"y_{split}"] = tmp_path / f"{split}.x.npy", tmp_path / f"{split}.y.npy"
+        np.save(paths[f"x_{split}"], x.numpy())
+        np.save(paths[f"y_{split}"], y.numpy())
+    metrics = train_job(
+        "cnn", "dna", {"epochs": 2, "channels": 8}, seed=1, threads=1, arrays=paths,
+        checkpoint_path=tmp_path / "model.pt", metrics_path=tmp_path / "metrics.json",
+        contributions_path=tmp_path / "contributions.tsv", resume_path=tmp_path / "resume.pt",
+        distance_bp=10, log=lambda line: None,
+    )
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert saved["test_accuracy"] == metrics["test_accuracy"] and saved["receptive_field_bp"] == 75
+    assert len(saved["history"]) == 2 and saved["distance_bp"] == 10
+    checkpoint = torch.load(tmp_path / "model.pt", weights_only=True)
+    model, _ = build_model(checkpoint["model"], checkpoint["model_config"], checkpoint["seq_len"], 4)
+    model.load_state_dict(checkpoint["state_dict"])
+    assert not (tmp_path / "resume.pt").exists()
+    contributions = np.loadtxt(tmp_path / "contributions.tsv", skiprows=1)
+    assert contributions.shape == (128, 3)
+    # outside the CNN's receptive field nothing can contribute
+    outside = np.abs(contributions[:, 0] - 64) > 37
+    assert np.all(contributions[outside, 1] == 0)
