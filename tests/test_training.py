@@ -80,11 +80,12 @@ def test_train_job_writes_checkpoint_metrics_and_contributions(tmp_path):
         "cnn", "dna", {"epochs": 2, "channels": 8}, seed=1, threads=1, arrays=paths,
         checkpoint_path=tmp_path / "model.pt", metrics_path=tmp_path / "metrics.json",
         contributions_path=tmp_path / "contributions.tsv", resume_path=tmp_path / "resume.pt",
-        distance_bp=10, log=lambda line: None,
+        distance_bp=10, promoter_bp=8, log=lambda line: None,
     )
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["test_accuracy"] == metrics["test_accuracy"] and saved["receptive_field_bp"] == 75
     assert len(saved["history"]) == 2 and saved["distance_bp"] == 10
+    assert 0.3 <= saved["promoter_only_accuracy"] <= 0.7  # the enhancer is masked: chance
     checkpoint = torch.load(tmp_path / "model.pt", weights_only=True)
     model, _ = build_model(checkpoint["model"], checkpoint["model_config"], checkpoint["seq_len"], 4)
     model.load_state_dict(checkpoint["state_dict"])
@@ -94,3 +95,16 @@ def test_train_job_writes_checkpoint_metrics_and_contributions(tmp_path):
     # outside the CNN's receptive field nothing can contribute
     outside = np.abs(contributions[:, 0] - 64) > 37
     assert np.all(contributions[outside, 1] == 0)
+
+
+def test_a_model_that_sees_only_the_promoter_scores_chance():
+    """Control: a CNN whose receptive field covers just the promoter learns
+    nothing, because the promoter is in every sequence and the label is not."""
+    make_deterministic(0, 1)
+    model, _ = build_model("cnn", {"channels": 8, "stem_kernel": 9, "dilations": []}, 128, 4)
+    assert model.receptive_field_bp() == 9
+    config = TrainConfig(epochs=3, batch_size=32, seed=0)
+    fit(model, arrays(400, 1, distance=20), arrays(100, 2, distance=20), config, torch.device("cpu"), log=lambda s: None)
+    scores = evaluate(model, *arrays(600, 3, distance=20), 64, torch.device("cpu"))
+    assert 0.42 <= scores["accuracy"] <= 0.58
+    assert 0.42 <= scores["auroc"] <= 0.58

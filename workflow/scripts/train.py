@@ -8,6 +8,7 @@ from tbio.train.run import train_job
 sys.stderr = open(snakemake.log[0], "w")
 params = dict(snakemake.params.items())
 model, task, resume = params.pop("model"), params.pop("task"), params.pop("resume")
+promoter = params.pop("promoter", None)
 outputs = snakemake.output
 train_job(
     model_name=model,
@@ -22,5 +23,6 @@ train_job(
     attention_path=outputs.get("attention"),
     resume_path=resume,
     distance_bp=int(snakemake.wildcards.distance) if "distance" in snakemake.wildcards.keys() else None,
+    promoter_bp=len(promoter) if promoter else None,
     log=lambda line: print(line, file=sys.stderr, flush=True),
 )

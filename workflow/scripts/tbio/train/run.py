@@ -37,10 +37,15 @@ def train_job(
     attention_path=None,
     resume_path=None,
     distance_bp: int | None = None,
+    promoter_bp: int | None = None,
     log=print,
 ) -> dict:
     """Train ``model_name`` on ``arrays`` (x_train, y_train, x_val, ... paths),
-    select on validation, score the test split once, write the outputs."""
+    select on validation, score the test split once, write the outputs.
+
+    With ``promoter_bp`` (the DNA task), the test split is scored a second
+    time with every base outside the central promoter masked to N: a control
+    that should fall to chance, since the promoter alone carries no label."""
     make_deterministic(seed, threads)
     device = pick_device()
     train = load_arrays(arrays["x_train"], arrays["y_train"])
@@ -67,6 +72,14 @@ def train_job(
         "state_dict": result.best_state,
     }
     _write_atomic(Path(checkpoint_path), lambda p: torch.save(checkpoint, p))
+
+    promoter_only = None
+    if promoter_bp:
+        start = seq_len // 2 - promoter_bp // 2
+        masked = torch.zeros_like(test[0])
+        masked[:, start : start + promoter_bp] = test[0][:, start : start + promoter_bp]
+        promoter_only = evaluate(model, masked, test[1], train_config.batch_size, device)["accuracy"]
+        log(f"control, promoter only: accuracy {promoter_only:.4f}")
 
     positives = test[0][test[1] == 1]
     if contributions_path:
@@ -99,6 +112,7 @@ def train_job(
         "test_accuracy": scores["accuracy"],
         "test_auroc": scores["auroc"],
         "test_loss": scores["loss"],
+        "promoter_only_accuracy": promoter_only,
         "n_params": n_params,
         "receptive_field_bp": model.receptive_field_bp(),
         "best_epoch": result.best_epoch,

@@ -1,0 +1,86 @@
+"""The real snakemake binary on the real workflow: the toy config end to end,
+the default config's DAG, lint and format, and our FASTA checked by samtools."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from Bio import SeqIO
+
+from conftest import ROOT, run_snakemake, snakemake_binary
+
+RULES = [
+    "simulate_dna",
+    "simulate_protein",
+    "encode_onehot",
+    "train_cnn",
+    "train_enformer",
+    "train_performer",
+    "train_transformer",
+    "attention_approximation",
+    "attention_scaling",
+    "report",
+]
+
+
+def test_toy_run_writes_a_summary_row_per_trained_model(test_run):
+    summary = pd.read_csv(test_run / "results/report/summary.tsv", sep="\t")
+    assert list(summary.columns) == [
+        "task", "model", "distance_bp", "seq_len", "seed", "test_accuracy", "test_auroc",
+        "train_seconds", "peak_rss_mb", "n_params", "receptive_field_bp",
+    ]
+    dna = summary[summary["task"] == "dna"]
+    protein = summary[summary["task"] == "protein"]
+    # config/test.yaml: 2 distances x 2 models x 2 seeds, and 2 protein models x 2 seeds
+    assert sorted(set(zip(dna["model"], dna["distance_bp"], dna["seed"]))) == [
+        (m, d, s) for m in ("cnn", "enformer") for d in (8, 100) for s in (1, 2)
+    ]
+    assert sorted(set(zip(protein["model"], protein["seed"]))) == [
+        (m, s) for m in ("performer", "transformer") for s in (1, 2)
+    ]
+    assert summary["test_accuracy"].between(0, 1).all()
+    assert (summary["peak_rss_mb"] > 0).all() and (summary["n_params"] > 0).all()
+    assert (dna[dna["model"] == "cnn"]["receptive_field_bp"] == 75).all()
+    assert (dna[dna["model"] == "enformer"]["receptive_field_bp"] == 256).all()
+
+
+def test_toy_run_writes_a_self_contained_report(test_run):
+    html = (test_run / "results/report/report.html").read_text()
+    assert "data:image/png;base64," in html
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+@pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools is installed by `make test`")
+def test_fasta_files_index_with_samtools_and_read_back_with_biopython(test_run):
+    for fasta in sorted((test_run / "data").rglob("*.fasta")):
+        subprocess.run(["samtools", "faidx", str(fasta)], check=True, capture_output=True)
+        index = pd.read_csv(f"{fasta}.fai", sep="\t", header=None)
+        records = list(SeqIO.parse(fasta, "fasta"))
+        assert index[0].tolist() == [r.id for r in records]
+        assert index[1].tolist() == [len(r.seq) for r in records]
+        last = records[-1]
+        fetched = subprocess.run(["samtools", "faidx", str(fasta), last.id], check=True, capture_output=True, text=True)
+        assert "".join(fetched.stdout.splitlines()[1:]) == str(last.seq)
+        assert "label=" in last.description and "distance_bp=" in last.description or "motif_a_start=" in last.description
+
+
+def test_default_dag_has_every_rule():
+    result = run_snakemake(ROOT, "-n", "--forceall", "--nolock", "--quiet", "rules")
+    counts = result.stdout
+    for rule in RULES:
+        assert rule in counts, rule
+    assert "train_enformer" in counts
+
+
+def test_lint_is_clean():
+    result = run_snakemake(ROOT, "--lint", check=False)
+    assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_snakefmt_check_is_clean():
+    snakefmt = Path(sys.executable).with_name("snakefmt")
+    result = subprocess.run([str(snakefmt), "--check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
