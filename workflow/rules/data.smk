@@ -4,6 +4,16 @@ rule simulate_dna:
     output:
         fasta=expand("data/dna/d{{distance}}/{split}.fasta", split=SPLITS),
         labels=expand("data/dna/d{{distance}}/{split}.labels.tsv", split=SPLITS),
+    log:
+        "results/logs/simulate_dna/d{distance}.log",
+    benchmark:
+        "results/rule_benchmarks/simulate_dna/d{distance}.tsv"
+    conda:
+        "../../envs/workflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         seq_len=config["dna"]["seq_len"],
         n_train=config["dna"]["n_train"],
@@ -13,16 +23,6 @@ rule simulate_dna:
         enhancer=config["dna"]["enhancer"],
         decoy=config["dna"]["decoy"],
         data_seed=config["dna"]["data_seed"],
-    log:
-        "results/logs/simulate_dna/d{distance}.log",
-    benchmark:
-        "results/rule_benchmarks/simulate_dna/d{distance}.tsv"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/workflow.yaml"
     script:
         "../scripts/simulate_dna.py"
 
@@ -33,6 +33,16 @@ rule simulate_protein:
     output:
         fasta=expand("data/protein/{split}.fasta", split=SPLITS),
         labels=expand("data/protein/{split}.labels.tsv", split=SPLITS),
+    log:
+        "results/logs/simulate_protein/protein.log",
+    benchmark:
+        "results/rule_benchmarks/simulate_protein/protein.tsv"
+    conda:
+        "../../envs/workflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         seq_len=config["protein"]["seq_len"],
         n_train=config["protein"]["n_train"],
@@ -42,15 +52,5 @@ rule simulate_protein:
         motif_b=config["protein"]["motif_b"],
         min_separation=config["protein"]["min_separation"],
         data_seed=config["protein"]["data_seed"],
-    log:
-        "results/logs/simulate_protein/protein.log",
-    benchmark:
-        "results/rule_benchmarks/simulate_protein/protein.tsv"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/workflow.yaml"
     script:
         "../scripts/simulate_protein.py"

@@ -6,17 +6,17 @@ rule encode_onehot:
     output:
         x="results/encoded/{dataset}/{split}.x.npy",
         y="results/encoded/{dataset}/{split}.y.npy",
-    params:
-        alphabet=alphabet_of,
     log:
         "results/logs/encode_onehot/{dataset}/{split}.log",
     benchmark:
         "results/rule_benchmarks/encode_onehot/{dataset}/{split}.tsv"
+    conda:
+        "../../envs/workflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/workflow.yaml"
+    params:
+        alphabet=alphabet_of,
     script:
         "../scripts/encode_onehot.py"
