@@ -1,0 +1,90 @@
+"""Bad config values: one sentence naming the key, before any job runs."""
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import ROOT, copy_workflow, run_snakemake
+from tbio.config import ConfigError, validate_config
+
+SCHEMA = str(ROOT / "workflow/schemas/config.schema.yaml")
+DEFAULT = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+
+
+def with_change(path: str, value):
+    config = copy.deepcopy(DEFAULT)
+    *parents, leaf = path.split(".")
+    node = config
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+    return config
+
+
+def test_the_default_and_test_configs_are_valid():
+    validate_config(DEFAULT, SCHEMA)
+    test = yaml.safe_load((ROOT / "config/test.yaml").read_text())
+    merged = copy.deepcopy(DEFAULT)
+    for key, value in test.items():
+        if isinstance(value, dict):
+            for sub, subvalue in value.items():
+                if isinstance(subvalue, dict):
+                    merged[key].setdefault(sub, {}).update(subvalue)
+                else:
+                    merged[key][sub] = subvalue
+        else:
+            merged[key] = value
+    validate_config(merged, SCHEMA)
+
+
+def test_defaults_are_filled():
+    filled = validate_config({"seeds": [4]}, SCHEMA)
+    assert filled["dna"]["seq_len"] == 512 and filled["models"]["cnn"]["patience"] == 3
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("dna.seq_len", "long", "dna.seq_len is 'long'; expected a whole number"),
+        ("dna.seq_len", 2.5, "dna.seq_len is 2.5; expected a whole number"),
+        ("dna.n_train", 0, "dna.n_train is 0; expected a number >= 2"),
+        ("dna.n_test", -3, "dna.n_test is -3; expected a number >= 2"),
+        ("protein.n_val", 1, "protein.n_val is 1; expected a number >= 2"),
+        ("models.cnn.lr", 0, "models.cnn.lr is 0; expected a number > 0"),
+        ("models.enformer.epochs", 0, "models.enformer.epochs is 0; expected a number >= 1"),
+        ("dna.enhancer", "ACGTNNXA", "dna.enhancer is 'ACGTNNXA', which has letter(s) N, X; expected only DNA letters"),
+        ("dna.promoter", "AC-GT", "dna.promoter is 'AC-GT', which has letter(s) -"),
+        ("protein.motif_a", "WHC1", "protein.motif_a is 'WHC1', which has letter(s) 1"),
+        ("dna.enhancer", "ACGT" * 70, "dna.enhancer is 280 bp long; expected fewer than half of dna.seq_len"),
+        ("dna.distances", [8, 2], "dna.distances has 2, which puts the enhancer on the promoter"),
+        ("dna.distances", [8, 300], "dna.distances has 300, which puts the enhancer outside the sequence"),
+        ("dna.distances", [], "dna.distances is []; expected a list of at least 1 item"),
+        ("seeds", [], "seeds is []; expected a list of at least 1 item"),
+        ("seeds", [1, 1], "seeds is [1, 1]; expected a list without repeated values"),
+        ("dna.decoy", "random", "dna.decoy is 'random'; expected one of 'shuffle', 'revcomp', 'none'"),
+        ("dna.promotor", "ACGTACGT", "dna.promotor is not a known key (a typo?)"),
+        ("modles", {}, "modles is not a known key (a typo?)"),
+        ("models.cnn.kernel", 5, "models.cnn.kernel is not a known key"),
+        ("models.cnn.kernel_size", 4, "models.cnn.kernel_size is 4; expected an odd number"),
+        ("dna.seq_len", 508, "dna.seq_len is 508; the Enformer-style model pools to bins of 2 ** models.enformer.n_pool = 8"),
+        ("protein.min_separation", 1000, "protein.min_separation is 1000; with motifs of 6 and 6 residues it needs 1012"),
+        ("use_gpu", "yes", "use_gpu is 'yes'; expected a value of type boolean"),
+    ],
+)
+def test_bad_values_get_one_sentence_naming_the_key(key, value, message):
+    with pytest.raises(ConfigError) as error:
+        validate_config(with_change(key, value), SCHEMA)
+    text = str(error.value)
+    assert message in text
+    assert "\n" not in text
+
+
+def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "bad.yaml").write_text("dna:\n  n_train: -5\n")
+    result = run_snakemake(workdir, "--cores", "1", "--configfile", "bad.yaml", check=False)
+    assert result.returncode != 0
+    assert "config key dna.n_train is -5; expected a number >= 2" in result.stderr + result.stdout
+    assert not (workdir / "data").exists() or not any((workdir / "data").rglob("*.fasta"))
+    assert not (workdir / "results").exists()
