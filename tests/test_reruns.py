@@ -1,0 +1,150 @@
+"""Reruns do exactly the right work; same inputs give the same outputs; a
+killed training job is redone (resuming from its last epoch) to the same result."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import copy_workflow, run_snakemake, snakemake_binary
+
+TIMING_KEYS = {"train_seconds", "history", "resumed_from_epoch"}
+
+
+def planned_jobs(workdir: Path, *extra: str) -> dict[str, int]:
+    """{rule: job count} of what `snakemake -n` would run now."""
+    result = run_snakemake(workdir, "-n", "--quiet", "rules", "--configfile", "config/test.yaml", *extra)
+    counts, in_table = {}, False
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if parts[:2] == ["job", "count"]:
+            in_table = True
+        elif in_table and len(parts) == 2 and parts[1].isdigit():
+            if parts[0] == "total":
+                break
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+@pytest.fixture
+def finished_copy(test_run, tmp_path):
+    """A private copy of the finished toy run, .snakemake metadata included."""
+    workdir = tmp_path / "copy"
+    shutil.copytree(test_run, workdir, symlinks=True)
+    assert planned_jobs(workdir) == {}
+    return workdir
+
+
+def edit_test_config(workdir: Path, change) -> None:
+    path = workdir / "config/test.yaml"
+    config = yaml.safe_load(path.read_text())
+    change(config)
+    path.write_text(yaml.safe_dump(config))
+
+
+def test_cnn_epochs_rerun_only_cnn_training_and_the_report(finished_copy):
+    edit_test_config(finished_copy, lambda c: c["models"]["cnn"].update(epochs=3))
+    assert planned_jobs(finished_copy) == {"train_cnn": 4, "report": 1}
+
+
+def test_dna_seq_len_reruns_the_dna_side_only(finished_copy):
+    edit_test_config(finished_copy, lambda c: c["dna"].update(seq_len=264))
+    assert planned_jobs(finished_copy) == {
+        "simulate_dna": 2,
+        "encode_onehot": 6,
+        "train_cnn": 4,
+        "train_enformer": 4,
+        "report": 1,
+    }
+
+
+def test_a_new_distance_adds_only_its_jobs(finished_copy):
+    edit_test_config(finished_copy, lambda c: c["dna"].update(distances=[8, 100, 40]))
+    assert planned_jobs(finished_copy) == {
+        "simulate_dna": 1,
+        "encode_onehot": 3,
+        "train_cnn": 2,
+        "train_enformer": 2,
+        "report": 1,
+    }
+
+
+def test_a_new_seed_adds_only_its_training_jobs(finished_copy):
+    edit_test_config(finished_copy, lambda c: c.update(seeds=[1, 2, 5]))
+    assert planned_jobs(finished_copy) == {
+        "train_cnn": 2,
+        "train_enformer": 2,
+        "train_performer": 1,
+        "train_transformer": 1,
+        "report": 1,
+    }
+
+
+def test_editing_model_code_reruns_that_model(finished_copy):
+    source = finished_copy / "workflow/scripts/tbio/models/enformer.py"
+    source.write_text(source.read_text() + "\n# an edit\n")
+    assert planned_jobs(finished_copy) == {"train_enformer": 4, "report": 1}
+
+
+def comparable(metrics_path: Path) -> dict:
+    metrics = json.loads(metrics_path.read_text())
+    return {k: v for k, v in metrics.items() if k not in TIMING_KEYS}
+
+
+def test_two_runs_give_bit_identical_metrics_and_checkpoints(test_run, tmp_path):
+    again = copy_workflow(tmp_path / "again")
+    run_snakemake(again, "--cores", "2", "--configfile", "config/test.yaml")
+    checked = 0
+    for metrics in sorted(test_run.glob("results/models/**/metrics.json")):
+        twin = again / metrics.relative_to(test_run)
+        assert comparable(metrics) == comparable(twin), metrics
+        first = json.loads(metrics.read_text())["history"]
+        second = json.loads(twin.read_text())["history"]
+        assert [{k: v for k, v in h.items() if k != "seconds"} for h in first] == [
+            {k: v for k, v in h.items() if k != "seconds"} for h in second
+        ]
+        checkpoint = metrics.with_name("checkpoint.pt")
+        assert checkpoint.read_bytes() == (again / checkpoint.relative_to(test_run)).read_bytes(), checkpoint
+        checked += 1
+    assert checked == 12
+
+
+def test_a_killed_training_job_is_redone_to_the_same_result(tmp_path):
+    """SIGKILL the whole run while an Enformer job is mid-training; the next
+    run resumes from its last finished epoch and ends where an uninterrupted
+    run ends."""
+    target = "results/models/dna/d100/enformer/seed1/metrics.json"
+    longer = "dna:\n  n_train: 1000\nmodels:\n  enformer: {epochs: 5, min_epochs: 5}\n"
+    overrides = ["--configfile", "config/test.yaml", "config/longer.yaml"]
+    reference = copy_workflow(tmp_path / "reference")
+    (reference / "config/longer.yaml").write_text(longer)
+    run_snakemake(reference, target, "--cores", "1", *overrides)
+
+    killed = copy_workflow(tmp_path / "killed")
+    (killed / "config/longer.yaml").write_text(longer)
+    command = [snakemake_binary(), target, "--cores", "1", *overrides]
+    process = subprocess.Popen(command, cwd=killed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    resume = killed / "results/resume/dna/d100/enformer/seed1.pt"
+    deadline = time.time() + 300
+    while time.time() < deadline and not resume.exists():
+        time.sleep(0.2)
+    assert resume.exists(), "the training job never wrote its per-epoch state"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (killed / target).exists(), "a killed job left an output that looks complete"
+
+    # as a user would after a crash: release the stale lock, run again
+    run_snakemake(killed, "--unlock", *overrides)
+    run_snakemake(killed, target, "--cores", "1", *overrides)
+    resumed = json.loads((killed / target).read_text())
+    assert resumed["resumed_from_epoch"] >= 1
+    assert comparable(killed / target) == comparable(reference / target)
+    checkpoint = Path(target).with_name("checkpoint.pt")
+    assert (killed / checkpoint).read_bytes() == (reference / checkpoint).read_bytes()
+    assert not resume.exists()
