@@ -17,15 +17,19 @@ except ConfigError as error:
 
 wildcard_constraints:
     distance=r"\d+",
+    dna_set=r"d\d+|user",
     seed=r"\d+",
     split="train|val|test",
-    dataset=r"dna/d\d+|protein",
+    dataset=r"dna/(d\d+|user)|protein",
 
 
 SPLITS = ["train", "val", "test"]
 DNA_MODELS = ["cnn", "enformer"]
 PROTEIN_MODELS = ["performer", "transformer"]
 LIBRARY = "workflow/scripts/tbio"
+USER_DNA = config["dna"]["input"]
+# One DNA data set per distance, or the user's own FASTA files (dna.input).
+DNA_SETS = ["user"] if USER_DNA else [f"d{distance}" for distance in config["dna"]["distances"]]
 
 
 def library_files(*modules):
@@ -75,7 +79,18 @@ def alphabet_of(wildcards):
 
 
 def dna_arrays(wildcards):
-    return encoded_arrays(f"dna/d{wildcards.distance}")
+    return encoded_arrays(f"dna/{wildcards.dna_set}")
+
+
+def sequences(wildcards):
+    return split_files(wildcards.dataset, wildcards.split)
+
+
+def split_files(dataset, split):
+    """The FASTA and labels of one split: simulated, or the user's own."""
+    if dataset == "dna/user":
+        return {"fasta": USER_DNA[split]["fasta"], "labels": USER_DNA[split]["labels"]}
+    return {"fasta": f"data/{dataset}/{split}.fasta", "labels": f"data/{dataset}/{split}.labels.tsv"}
 
 
 def protein_arrays(wildcards):
@@ -93,8 +108,8 @@ def encoded_arrays(dataset):
 
 def dna_model_files(models, name):
     return expand(
-        "results/models/dna/d{distance}/{model}/seed{seed}/{name}",
-        distance=config["dna"]["distances"],
+        "results/models/dna/{dna_set}/{model}/seed{seed}/{name}",
+        dna_set=DNA_SETS,
         model=models,
         seed=config["seeds"],
         name=name,
@@ -103,17 +118,15 @@ def dna_model_files(models, name):
 
 def rule_benchmarks():
     """Benchmark files of every job upstream of the report (its cost table)."""
-    distances, seeds = config["dna"]["distances"], config["seeds"]
-    files = expand("results/rule_benchmarks/simulate_dna/d{distance}.tsv", distance=distances)
+    seeds = config["seeds"]
+    files = [] if USER_DNA else expand("results/rule_benchmarks/simulate_dna/{dna_set}.tsv", dna_set=DNA_SETS)
     files += ["results/rule_benchmarks/simulate_protein/protein.tsv"]
-    files += expand(
-        "results/rule_benchmarks/encode_onehot/dna/d{distance}/{split}.tsv", distance=distances, split=SPLITS
-    )
+    files += expand("results/rule_benchmarks/encode_onehot/dna/{dna_set}/{split}.tsv", dna_set=DNA_SETS, split=SPLITS)
     files += expand("results/rule_benchmarks/encode_onehot/protein/{split}.tsv", split=SPLITS)
     files += expand(
-        "results/rule_benchmarks/train_{model}/d{distance}_seed{seed}.tsv",
+        "results/rule_benchmarks/train_{model}/{dna_set}_seed{seed}.tsv",
         model=DNA_MODELS,
-        distance=distances,
+        dna_set=DNA_SETS,
         seed=seeds,
     )
     files += expand("results/rule_benchmarks/train_{model}/seed{seed}.tsv", model=PROTEIN_MODELS, seed=seeds)
@@ -122,3 +135,8 @@ def rule_benchmarks():
         "results/rule_benchmarks/attention_scaling/scaling.tsv",
     ]
     return files
+
+
+def dna_test_labels():
+    """Labels of every DNA test split (positions of promoter and enhancer)."""
+    return [split_files(f"dna/{dna_set}", "test")["labels"] for dna_set in DNA_SETS]

@@ -1,7 +1,6 @@
 rule encode_onehot:
     input:
-        fasta="data/{dataset}/{split}.fasta",
-        labels="data/{dataset}/{split}.labels.tsv",
+        unpack(sequences),
         code=library_files("data/encode", "data/fasta"),
     output:
         x="results/encoded/{dataset}/{split}.x.npy",

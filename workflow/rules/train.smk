@@ -3,13 +3,13 @@ rule train_cnn:
         unpack(dna_arrays),
         code=train_code("cnn"),
     output:
-        checkpoint="results/models/dna/d{distance}/cnn/seed{seed}/checkpoint.pt",
-        metrics="results/models/dna/d{distance}/cnn/seed{seed}/metrics.json",
-        contributions="results/models/dna/d{distance}/cnn/seed{seed}/contributions.tsv",
+        checkpoint="results/models/dna/{dna_set}/cnn/seed{seed}/checkpoint.pt",
+        metrics="results/models/dna/{dna_set}/cnn/seed{seed}/metrics.json",
+        contributions="results/models/dna/{dna_set}/cnn/seed{seed}/contributions.tsv",
     log:
-        "results/logs/train_cnn/d{distance}_seed{seed}.log",
+        "results/logs/train_cnn/{dna_set}_seed{seed}.log",
     benchmark:
-        "results/rule_benchmarks/train_cnn/d{distance}_seed{seed}.tsv"
+        "results/rule_benchmarks/train_cnn/{dna_set}_seed{seed}.tsv"
     conda:
         "../../envs/workflow.yaml"
     threads: config["threads"]["train"]
@@ -22,7 +22,7 @@ rule train_cnn:
         model="cnn",
         task="dna",
         promoter=config["dna"]["promoter"],
-        resume="results/resume/dna/d{distance}/cnn/seed{seed}.pt",
+        resume="results/resume/dna/{dna_set}/cnn/seed{seed}.pt",
     script:
         "../scripts/train.py"
 
@@ -32,14 +32,14 @@ rule train_enformer:
         unpack(dna_arrays),
         code=train_code("enformer"),
     output:
-        checkpoint="results/models/dna/d{distance}/enformer/seed{seed}/checkpoint.pt",
-        metrics="results/models/dna/d{distance}/enformer/seed{seed}/metrics.json",
-        contributions="results/models/dna/d{distance}/enformer/seed{seed}/contributions.tsv",
-        attention="results/models/dna/d{distance}/enformer/seed{seed}/attention.tsv",
+        checkpoint="results/models/dna/{dna_set}/enformer/seed{seed}/checkpoint.pt",
+        metrics="results/models/dna/{dna_set}/enformer/seed{seed}/metrics.json",
+        contributions="results/models/dna/{dna_set}/enformer/seed{seed}/contributions.tsv",
+        attention="results/models/dna/{dna_set}/enformer/seed{seed}/attention.tsv",
     log:
-        "results/logs/train_enformer/d{distance}_seed{seed}.log",
+        "results/logs/train_enformer/{dna_set}_seed{seed}.log",
     benchmark:
-        "results/rule_benchmarks/train_enformer/d{distance}_seed{seed}.tsv"
+        "results/rule_benchmarks/train_enformer/{dna_set}_seed{seed}.tsv"
     conda:
         "../../envs/workflow.yaml"
     threads: config["threads"]["train"]
@@ -52,7 +52,7 @@ rule train_enformer:
         model="enformer",
         task="dna",
         promoter=config["dna"]["promoter"],
-        resume="results/resume/dna/d{distance}/enformer/seed{seed}.pt",
+        resume="results/resume/dna/{dna_set}/enformer/seed{seed}.pt",
     script:
         "../scripts/train.py"
 

@@ -5,6 +5,12 @@ import sys
 
 from tbio.train.run import train_job
 
+
+def distance_of(dna_set):
+    """'d240' -> 240; a user's own data set ('user') has no fixed distance."""
+    return int(dna_set[1:]) if dna_set and dna_set.startswith("d") else None
+
+
 sys.stderr = open(snakemake.log[0], "w")
 params = dict(snakemake.params.items())
 model, task, resume = params.pop("model"), params.pop("task"), params.pop("resume")
@@ -22,7 +28,7 @@ train_job(
     contributions_path=outputs.get("contributions"),
     attention_path=outputs.get("attention"),
     resume_path=resume,
-    distance_bp=int(snakemake.wildcards.distance) if "distance" in snakemake.wildcards.keys() else None,
+    distance_bp=distance_of(snakemake.wildcards.get("dna_set")),
     promoter_bp=len(promoter) if promoter else None,
     log=lambda line: print(line, file=sys.stderr, flush=True),
 )

@@ -10,6 +10,10 @@ import copy
 import jsonschema
 import yaml
 
+from pathlib import Path
+
+from .data.encode import EncodingError, encode
+from .data.fasta import InputDataError, read_labelled_fasta
 from .data.simulate import AMINO_ACIDS, DNA_ALPHABET, distance_bounds
 
 
@@ -103,8 +107,10 @@ def check_consistency(config: dict) -> None:
             )
     if dna["promoter"] == dna["enhancer"]:
         raise ConfigError("config keys dna.promoter and dna.enhancer are the same motif; expected two different motifs.")
+    if dna["input"]:
+        check_user_dna(dna["input"], dna["seq_len"])
     lowest, highest = distance_bounds(dna["seq_len"], len(dna["promoter"]), len(dna["enhancer"]))
-    for distance in dna["distances"]:
+    for distance in [] if dna["input"] else dna["distances"]:
         if not lowest <= distance <= highest:
             raise ConfigError(
                 f"config key dna.distances has {distance}, which puts the enhancer "
@@ -141,4 +147,24 @@ def check_consistency(config: dict) -> None:
         if cnn[key] % 2 == 0:
             raise ConfigError(
                 f"config key models.cnn.{key} is {cnn[key]}; expected an odd number so the receptive field is centred on the promoter."
+            )
+
+
+def check_user_dna(splits: dict, seq_len: int) -> None:
+    """The user's own FASTA + labels, read whole before any job runs: every
+    error names the config key, the file, and the record or line."""
+    for split, files in splits.items():
+        for kind in ("fasta", "labels"):
+            if not Path(files[kind]).is_file():
+                raise ConfigError(f"config key dna.input.{split}.{kind}: no file {files[kind]!r}; expected a readable file.")
+        try:
+            ids, seqs, labels = read_labelled_fasta(files["fasta"], files["labels"], seq_len=seq_len)
+            encode(ids, seqs, "dna")
+        except EncodingError as error:
+            raise ConfigError(f"config key dna.input.{split}: {files['fasta']}: {error}.") from None
+        except InputDataError as error:
+            raise ConfigError(f"config key dna.input.{split}: {error}.") from None
+        if len(set(labels)) < 2:
+            raise ConfigError(
+                f"config key dna.input.{split}: {files['labels']} has only label {labels[0]}; expected both 0 and 1."
             )

@@ -1,0 +1,114 @@
+"""Your own FASTA + labels instead of the simulation (dna.input)."""
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import ROOT, copy_workflow, run_snakemake
+from test_reruns import planned_jobs
+from tbio.config import ConfigError, validate_config
+from tbio.data.fasta import write_records
+from tbio.data.simulate import simulate_dna
+
+SCHEMA = str(ROOT / "workflow/schemas/config.schema.yaml")
+DEFAULT = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+
+
+def user_files(folder, seq_len=64):
+    folder.mkdir(parents=True, exist_ok=True)
+    splits = {}
+    for i, split in enumerate(("train", "val", "test")):
+        records = simulate_dna(20, seq_len, "TATAAAAG", "CACGTGAC", 12, seed=i, id_prefix=split)
+        fasta, labels = folder / f"{split}.fasta", folder / f"{split}.tsv"
+        write_records(records, fasta, labels)
+        splits[split] = {"fasta": str(fasta), "labels": str(labels)}
+    return splits
+
+
+def config_with(splits, seq_len=64):
+    config = copy.deepcopy(DEFAULT)
+    config["dna"].update(input=splits, seq_len=seq_len)
+    return config
+
+
+def test_valid_user_data_passes(tmp_path):
+    validate_config(config_with(user_files(tmp_path)), SCHEMA)
+
+
+def empty(fasta, labels):
+    fasta.write_text("")
+
+
+def short_record(fasta, labels):
+    lines = fasta.read_text().splitlines()
+    lines[2] = lines[2][:-1]  # the first record's last sequence line loses a base
+    fasta.write_text("\n".join(lines) + "\n")
+
+
+def bad_letter(fasta, labels):
+    lines = fasta.read_text().splitlines()
+    lines[1] = "Z" + lines[1][1:]
+    fasta.write_text("\n".join(lines) + "\n")
+
+
+def duplicate_record(fasta, labels):
+    lines = fasta.read_text().splitlines()
+    fasta.write_text("\n".join(lines + lines[:3]) + "\n")
+
+
+def unknown_label_id(fasta, labels):
+    labels.write_text(labels.read_text().replace("train_000003", "train_999999"))
+
+
+def missing_label(fasta, labels):
+    labels.write_text("\n".join(labels.read_text().splitlines()[:-1]) + "\n")
+
+
+def empty_labels(fasta, labels):
+    labels.write_text("")
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (empty, "train.fasta: the FASTA file is empty"),
+        (short_record, "record 'train_000000' is 63 letters long; expected seq_len 64"),
+        (bad_letter, "record 'train_000000', position 1: letter 'Z' is not a dna letter"),
+        (duplicate_record, "record 'train_000000' appears twice"),
+        (unknown_label_id, "train.tsv, line 5: id 'train_999999' has no record"),
+        (missing_label, "record 'train_000019' has no label in"),
+        (empty_labels, "train.tsv: the labels file is empty"),
+    ],
+)
+def test_bad_user_data_is_named_by_file_and_record(tmp_path, damage, message):
+    splits = user_files(tmp_path)
+    damage(tmp_path / "train.fasta", tmp_path / "train.tsv")
+    with pytest.raises(ConfigError) as error:
+        validate_config(config_with(splits), SCHEMA)
+    assert "config key dna.input.train" in str(error.value) and message in str(error.value)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    splits = user_files(tmp_path)
+    splits["val"]["labels"] = str(tmp_path / "nowhere.tsv")
+    with pytest.raises(ConfigError, match="dna.input.val.labels: no file .*nowhere.tsv"):
+        validate_config(config_with(splits), SCHEMA)
+
+
+def test_the_workflow_trains_on_user_data_instead_of_simulating(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    splits = user_files(workdir / "mine")
+    for files in splits.values():  # relative to the working directory, as a user writes them
+        files["fasta"] = files["fasta"].replace(f"{workdir}/", "")
+        files["labels"] = files["labels"].replace(f"{workdir}/", "")
+    (workdir / "config/mine.yaml").write_text(yaml.safe_dump({"dna": {"input": splits, "seq_len": 64}}))
+    jobs = planned_jobs(workdir, "--configfile", "config/test.yaml", "config/mine.yaml", "--forceall")
+    assert "simulate_dna" not in jobs
+    assert jobs["train_cnn"] == 2 and jobs["train_enformer"] == 2  # one data set x 2 seeds
+    assert jobs["encode_onehot"] == 6  # 3 user splits + 3 protein splits
+    run_snakemake(
+        workdir, "results/models/dna/user/cnn/seed1/metrics.json", "--cores", "2",
+        "--configfile", "config/test.yaml", "config/mine.yaml",
+    )
+    assert (workdir / "results/models/dna/user/cnn/seed1/checkpoint.pt").exists()
