@@ -1,0 +1,222 @@
+"""From the pipeline's files to summary.tsv, report.html and the figures
+folder (every figure as PNG and SVG, every table as TSV). The report rule's
+script only maps the snakemake object onto ReportInputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import aggregate, figures
+from .findings import (
+    Finding,
+    cost_numbers,
+    crossover_length,
+    fit_scaling,
+    headline_table,
+    long_range_finding,
+    protein_numbers,
+    scaling_finding,
+    split_by_receptive_field,
+)
+from .html import Figure, render
+from .page import FIGURES, caption, sections, subtitle, tiles
+from .provenance import annotated_config, provenance
+
+DNA_MODELS = ["cnn", "enformer"]
+PROTEIN_MODELS = ["performer", "transformer"]
+TITLE = "Transformers in Biomedicine: what this run measured"
+
+
+@dataclass
+class ReportInputs:
+    """Paths the pipeline wrote, and the config the run used."""
+
+    dna_metrics: list[str]
+    protein_metrics: list[str]
+    contributions: list[str]
+    attention: list[str]
+    labels: list[str]
+    approximation: str
+    scaling: str
+    rule_benchmarks: list[str]
+    config: dict = field(default_factory=dict)
+    config_schema: str | None = None
+
+
+@dataclass
+class Tables:
+    """Everything the report shows, computed once from the inputs."""
+
+    metrics: list[dict]
+    summary: pd.DataFrame  # one row per trained model (summary.tsv)
+    accuracy: pd.DataFrame  # DNA test accuracy over seeds per (model, distance)
+    protein: pd.DataFrame  # protein test accuracy over seeds per model
+    curves: pd.DataFrame  # validation history per (model, distance, seed, epoch)
+    profiles: pd.DataFrame  # contribution scores per (distance, model, position), mean over seeds
+    attention: pd.DataFrame  # centre-bin attention per (distance, layer, bin), mean over seeds
+    spans: pd.DataFrame  # promoter and enhancer positions per distance
+    cost: pd.DataFrame  # per rule, with a total row
+    jobs: pd.DataFrame  # per job
+    approximation: pd.DataFrame  # FAVOR+ error per (kind, features), over draws
+    scaling: pd.DataFrame  # attention_scaling.tsv as measured
+    scaling_by_length: pd.DataFrame  # both methods side by side per length
+    time_fits: dict
+    memory_fits: dict
+    crossover: int | None
+    receptive_field: int | None  # the CNN's, in bp
+    seq_len: int  # of the DNA sequences
+    config: dict
+
+    def fits(self) -> pd.DataFrame:
+        rows = [
+            {
+                "method": f.method,
+                "quantity": quantity,
+                "slope": f.slope,
+                "fit_from_len": f.fit_from_len,
+                "points": f.points,
+            }
+            for quantity, fitted in (("time", self.time_fits), ("memory", self.memory_fits))
+            for f in fitted.values()
+        ]
+        return pd.DataFrame(rows, columns=["method", "quantity", "slope", "fit_from_len", "points"])
+
+
+def collect(inputs: ReportInputs) -> Tables:
+    config = inputs.config or {}
+    dna_config = config.get("dna", {})
+    metrics = aggregate.load_metrics(list(inputs.dna_metrics) + list(inputs.protein_metrics))
+    benchmarks = aggregate.read_benchmarks(list(inputs.rule_benchmarks))
+    summary = aggregate.summarise(metrics, benchmarks)
+    dna = summary[summary["task"] == "dna"]
+
+    contributions = aggregate.load_per_model_tables(list(inputs.contributions))
+    if len(contributions):
+        values = ["mean_contribution", "mean_abs_contribution"]
+        contributions = aggregate.mean_over_seeds(contributions, ["distance_bp", "model", "position"], values)
+    attention = aggregate.load_per_model_tables(list(inputs.attention))
+    if len(attention):
+        attention = aggregate.mean_over_seeds(
+            attention, ["distance_bp", "model", "layer", "bin", "start_bp"], ["attention"]
+        )
+    labels = [pd.read_csv(path, sep="\t") for path in inputs.labels]
+    motif_lengths = len(dna_config.get("promoter", "")), len(dna_config.get("enhancer", ""))
+
+    approximation = pd.read_csv(inputs.approximation, sep="\t")
+    scaling = pd.read_csv(inputs.scaling, sep="\t")
+    for column in ("seconds_fwd_bwd", "peak_mb"):
+        scaling[column] = pd.to_numeric(scaling[column], errors="coerce")  # a skipped length may be empty or "NA"
+
+    return Tables(
+        metrics=metrics,
+        summary=summary,
+        accuracy=_with_control(aggregate.by_distance(summary), aggregate.promoter_only_control(metrics)),
+        protein=aggregate.by_model(summary, "protein"),
+        curves=aggregate.learning_curves(metrics),
+        profiles=contributions,
+        attention=attention,
+        spans=aggregate.element_spans(labels, *motif_lengths),
+        cost=aggregate.cost_by_rule(benchmarks),
+        jobs=aggregate.cost_by_job(benchmarks),
+        approximation=aggregate.approximation_summary(approximation) if len(approximation) else pd.DataFrame(),
+        scaling=scaling,
+        scaling_by_length=aggregate.scaling_table(scaling) if len(scaling) else pd.DataFrame(),
+        time_fits=fit_scaling(scaling),
+        memory_fits=fit_scaling(scaling, value="peak_mb"),
+        crossover=crossover_length(scaling),
+        receptive_field=split_by_receptive_field(summary).get("receptive_field_bp"),
+        seq_len=int(dna["seq_len"].max()) if len(dna) else int(dna_config.get("seq_len", 0)),
+        config=config,
+    )
+
+
+def _with_control(accuracy: pd.DataFrame, control: pd.DataFrame) -> pd.DataFrame:
+    """The accuracy table with the promoter-only control beside it, when scored."""
+    if control.empty:
+        return accuracy
+    return accuracy.merge(control, on=["model", "distance_bp"], how="left")
+
+
+def draw_figures(tables: Tables, folder: Path) -> dict[str, Path]:
+    """Every figure of FIGURES as PNG and SVG; returns the PNG paths."""
+    curves = tables.curves
+    made = {
+        "accuracy_vs_distance": figures.accuracy_vs_distance(
+            tables.accuracy, tables.receptive_field, tables.summary[tables.summary["task"] == "dna"]
+        ),
+        "learning_curves_dna": figures.learning_curves(curves[curves["task"] == "dna"], DNA_MODELS),
+        "contributions": figures.contributions(tables.profiles, tables.spans, tables.receptive_field, tables.seq_len),
+        "attention": figures.centre_attention(tables.attention, tables.spans, tables.seq_len),
+        "learning_curves_protein": figures.learning_curves(curves[curves["task"] == "protein"], PROTEIN_MODELS),
+        "approximation": figures.approximation(tables.approximation),
+        "attention_scaling": figures.scaling(tables.scaling, tables.time_fits, tables.memory_fits, tables.crossover),
+        "cost": figures.cost(tables.cost),
+    }
+    return {name: figures.save(figure, folder, name) for name, figure in made.items()}
+
+
+def write_tables(tables: Tables, extra: dict[str, pd.DataFrame], folder: Path) -> list[str]:
+    """Every table of the page as TSV; returns the file names."""
+    named = {
+        "accuracy_by_distance": tables.accuracy,
+        "protein_accuracy": tables.protein,
+        "learning_curves": tables.curves,
+        "contributions_mean": tables.profiles,
+        "attention_mean": tables.attention,
+        "element_positions": tables.spans,
+        "approximation_summary": tables.approximation,
+        "attention_scaling_by_length": tables.scaling_by_length,
+        "attention_scaling_fits": tables.fits(),
+        "cost_by_rule": tables.cost,
+        "cost_by_job": tables.jobs,
+        **extra,
+    }
+    for name, table in named.items():
+        table.to_csv(folder / f"{name}.tsv", sep="\t", index=False, float_format="%.6g")
+    return [f"{name}.tsv" for name in named]
+
+
+@dataclass
+class Report:
+    tables: Tables
+    findings: dict[str, Finding]
+    numbers: pd.DataFrame  # key, value, text of every tagged number on the page
+    files: list[str]  # written into the figures folder
+
+
+def build_report(inputs: ReportInputs, summary_path, html_path, figures_dir, workdir: str = ".", log=print) -> Report:
+    folder = Path(figures_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = collect(inputs)
+    tables.summary.to_csv(summary_path, sep="\t", index=False)
+    log(f"summary: {len(tables.summary)} trained models")
+
+    findings = {"long_range": long_range_finding(tables.summary), "favor": scaling_finding(tables.scaling)}
+    key_numbers = protein_numbers(tables.summary) + cost_numbers(tables.cost)
+    numbers = headline_table(list(findings.values()), key_numbers)
+    for finding in findings.values():
+        log(finding.plain())
+
+    pngs = draw_figures(tables, folder)
+    origin = provenance(tables.metrics, tables.config, workdir)
+    extra = {"headline_numbers": numbers, "provenance": pd.DataFrame(origin, columns=["what", "value"])}
+    written = [f"{name}.{ext}" for name in pngs for ext in ("png", "svg")] + write_tables(tables, extra, folder)
+    schema = yaml.safe_load(Path(inputs.config_schema).read_text()) if inputs.config_schema else None
+    config_yaml = annotated_config(tables.config, schema)
+    (folder / "config.yaml").write_text(config_yaml)
+    written.append("config.yaml")
+
+    shown = {name: Figure(name, pngs[name], FIGURES[name][1], caption(name, tables)) for name in FIGURES}
+    page = render(
+        TITLE,
+        subtitle(tables, origin),
+        findings,
+        tiles(findings, key_numbers),
+        sections(tables, shown, origin, config_yaml),
+    )
+    Path(html_path).write_text(page)
+    return Report(tables, findings, numbers, written)
