@@ -32,6 +32,8 @@ WORKFLOW_PARTS = ("Snakefile", "workflow", "config", "envs", "profiles")
 SLURM_PROFILE_ARGS = ("--profile", "profiles/slurm", "--profile", str(CLUSTER_DIR / "profile"))
 TEST_CONFIG = "config/test.yaml"
 SUMMARY = Path("results/report/summary.tsv")
+SUMMARY_KEY = ("task", "model", "distance_bp", "seed")
+ACCURACY_COLUMNS = ("test_accuracy", "test_auroc")
 # config/test.yaml runs in under 2 minutes locally; SLURM adds seconds per job.
 # Past this, `timeout` ends Snakemake (which can otherwise wait forever on a status
 # command that fails), and -k kills it 10 s later if it ignores SIGTERM.
@@ -123,10 +125,14 @@ def _node_memory_mb():
     return min(int(mb) for mb in re.findall(r"RealMemory=(\d+)", shown))
 
 
-def _slurm_states(slurm_job_ids):
-    """Job id -> state, from slurmctld (it keeps finished jobs for MinJobAge)."""
+def _slurm_jobs_of_run(log):
+    """SLURM job id -> state of every job that SLURM ran for the Snakemake run of
+    this log, asked of slurmctld (it keeps finished jobs for MinJobAge): the plugin
+    names each job after the run's id."""
+    run_id = re.search(r"^SLURM run ID: (\S+)$", log, re.MULTILINE)
+    assert run_id, "no 'SLURM run ID' in the log: did the slurm executor run?"
     shown = subprocess.run(
-        ["squeue", "--noheader", "--states=all", "--format=%i %T", "--jobs", ",".join(slurm_job_ids)],
+        ["squeue", "--noheader", "--states=all", "--format=%i %T", "--name", run_id.group(1)],
         capture_output=True,
         text=True,
         check=True,
@@ -148,17 +154,17 @@ def _announced_jobs(log):
 
 
 def _accuracies(summary_path):
-    """Rows of summary.tsv reduced to their accuracy columns, as written (text)."""
+    """(task, model, distance_bp, seed) -> accuracy columns of summary.tsv, as written.
+
+    pandas writes the shortest text that reads back to the same float64, so equal text
+    is equal bits. Timings and peak memory differ between runs and are left out."""
     with open(summary_path, newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert rows, f"{summary_path} has no rows"
-    accuracy_columns = [name for name in rows[0] if "acc" in name.lower()]
-    assert accuracy_columns, f"{summary_path} has no accuracy column: {list(rows[0])}"
-    key_columns = [name for name in rows[0] if name not in accuracy_columns]
+    missing = set(SUMMARY_KEY + ACCURACY_COLUMNS) - set(rows[0])
+    assert not missing, f"{summary_path} lacks columns {sorted(missing)}"
     return {
-        tuple(row[name] for name in key_columns if "time" not in name.lower()): {
-            name: row[name] for name in accuracy_columns
-        }
+        tuple(row[name] for name in SUMMARY_KEY): tuple(row[name] for name in ACCURACY_COLUMNS)
         for row in rows
     }
 
@@ -166,10 +172,10 @@ def _accuracies(summary_path):
 @pytest.fixture(scope="module")
 def slurm_run(slurm_cluster, tmp_path_factory):
     workdir = _copy_workflow(tmp_path_factory.mktemp("slurm_run"))
-    extra = ["--resources", f"mem_mb={_node_memory_mb()}"]
-    status, log = _snakemake(
-        workdir, *SLURM_PROFILE_ARGS, "--configfile", TEST_CONFIG, *extra
-    )
+    # A CI machine may have less memory than profiles/slurm gives a training job:
+    # --resources caps each job's mem_mb at the node's, as a smaller site would.
+    node_memory = ["--resources", f"mem_mb={_node_memory_mb()}"]
+    status, log = _snakemake(workdir, *SLURM_PROFILE_ARGS, "--configfile", TEST_CONFIG, *node_memory)
     return workdir, status, log
 
 
@@ -201,8 +207,9 @@ def test_every_job_went_through_sbatch_and_completed(slurm_run):
     )
     rules = {announced[jobid][0] for jobid in submitted}
     assert {"train_cnn", "train_enformer", "train_performer", "train_transformer"} <= rules
-    states = _slurm_states(submitted.values())
-    assert {states.get(slurm_id) for slurm_id in submitted.values()} == {"COMPLETED"}, states
+    slurm_jobs = _slurm_jobs_of_run(log)
+    assert set(slurm_jobs) == set(submitted.values()), (slurm_jobs, submitted)
+    assert set(slurm_jobs.values()) == {"COMPLETED"}, slurm_jobs
 
 
 def test_slurm_and_local_runs_report_identical_accuracies(slurm_run, local_run):
@@ -228,5 +235,5 @@ def test_failing_job_fails_the_slurm_run(slurm_cluster, tmp_path):
     assert status not in (0, 124, 137), f"snakemake exited {status}:\n{log[-3000:]}"
     submitted = dict(SUBMITTED.findall(log))
     assert len(submitted) == 1, log[-3000:]
-    assert set(_slurm_states(submitted.values()).values()) == {"FAILED"}
+    assert list(_slurm_jobs_of_run(log).values()) == ["FAILED"]
     assert not (tmp_path / "never.txt").exists()

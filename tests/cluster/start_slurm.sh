@@ -56,8 +56,10 @@ for tool in munged mungekey slurmctld slurmd sbatch sinfo; do
 done
 if ((${#missing[@]})); then
     log "installing slurmctld slurmd slurm-client munge (missing: ${missing[*]})"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurmctld slurmd slurm-client munge >/dev/null
+    # Wait for a concurrent apt-get (another setup step) rather than fail on its lock.
+    apt-get -o DPkg::Lock::Timeout=300 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+        --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null
 fi
 
 mkdir -p "$run_dir"/state "$run_dir"/spool
