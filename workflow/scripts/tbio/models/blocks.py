@@ -33,9 +33,7 @@ class MultiHeadAttention(nn.Module):
         if dim % heads:
             raise ValueError(f"dim {dim} is not divisible by heads {heads}")
         self.heads = heads
-        self.to_q = nn.Linear(dim, dim)
-        self.to_k = nn.Linear(dim, dim)
-        self.to_v = nn.Linear(dim, dim)
+        self.to_qkv = nn.Linear(dim, 3 * dim)  # the q, k and v projections in one matmul
         self.to_out = nn.Linear(dim, dim)
         self.dropout = nn.Dropout(dropout)
 
@@ -44,7 +42,7 @@ class MultiHeadAttention(nn.Module):
 
     def forward(self, x: torch.Tensor, key_mask: torch.Tensor | None = None) -> torch.Tensor:
         """x: (batch, seq, dim); key_mask: (batch, seq) bool, True for real tokens."""
-        q, k, v = (split_heads(project(x), self.heads) for project in (self.to_q, self.to_k, self.to_v))
+        q, k, v = (split_heads(t, self.heads) for t in self.to_qkv(x).chunk(3, dim=-1))
         out = self.attend(q, k, v, key_mask)
         return self.dropout(self.to_out(merge_heads(out)))
 
@@ -134,11 +132,10 @@ class AttentionClassifier(nn.Module):
         self.seq_len = seq_len
         self.embed = KmerEmbedding(in_channels, dim, kmer)
         self.cls = nn.Parameter(torch.zeros(1, 1, dim))
-        table = sinusoidal_positions(seq_len + 1, dim)  # +1: the [CLS] slot
-        if positions == "learned":
+        if positions == "learned":  # seq_len + 1: the [CLS] slot has a position too
             self.positions = nn.Parameter(0.02 * torch.randn(seq_len + 1, dim))
         else:
-            self.register_buffer("positions", table, persistent=False)
+            self.register_buffer("positions", sinusoidal_positions(seq_len + 1, dim), persistent=False)
         self.blocks = nn.ModuleList(
             EncoderBlock(dim, make_attention(layer), mlp_ratio, dropout) for layer in range(depth)
         )

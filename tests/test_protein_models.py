@@ -1,0 +1,83 @@
+"""The protein classifiers: exact transformer and Performer, same size."""
+
+import pytest
+import torch
+
+from tbio.data.encode import encode
+from tbio.data.simulate import simulate_protein
+from tbio.models import build_model
+
+SEQ_LEN = 64
+SETTINGS = {"dim": 16, "depth": 1, "heads": 2, "kmer": 4, "nb_features": 16, "epochs": 3, "lr": 0.01}
+
+
+def tiny_batch(n=32, seed=0):
+    records = simulate_protein(n, SEQ_LEN, "WHCM", "FYPQ", min_separation=16, seed=seed)
+    x = torch.from_numpy(encode([r.id for r in records], [r.seq for r in records], "protein")).float()
+    y = torch.tensor([r.label for r in records], dtype=torch.float32)
+    return x, y
+
+
+def build(name, **overrides):
+    torch.manual_seed(0)
+    model, _ = build_model(name, {**SETTINGS, **overrides}, seq_len=SEQ_LEN, in_channels=21)
+    return model
+
+
+@pytest.mark.parametrize("name", ["transformer", "performer"])
+@pytest.mark.parametrize("positions", ["learned", "sinusoidal"])
+def test_one_logit_per_sequence(name, positions):
+    model = build(name, positions=positions)
+    x, _ = tiny_batch(5)
+    assert model(x).shape == (5,)
+    assert model.receptive_field_bp() == SEQ_LEN
+
+
+def test_same_size_whatever_the_attention():
+    counts = {name: sum(p.numel() for p in build(name).parameters()) for name in ("transformer", "performer")}
+    assert counts["transformer"] == counts["performer"] > 0
+
+
+@pytest.mark.parametrize("name", ["transformer", "performer"])
+def test_a_few_optimiser_steps_reduce_the_loss(name):
+    model = build(name)
+    x, y = tiny_batch(32)
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    with torch.no_grad():
+        before = loss_fn(model.eval()(x), y).item()
+    model.train()
+    for _ in range(25):
+        loss = loss_fn(model(x), y)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    with torch.no_grad():
+        after = loss_fn(model.eval()(x), y).item()
+    assert after < 0.8 * before
+
+
+def test_performer_evaluation_is_deterministic_and_training_counts_forward_passes():
+    model = build("performer", redraw_interval=2)
+    x, _ = tiny_batch(4)
+    model.eval()
+    assert torch.equal(model(x), model(x))
+    attention = model.blocks[0].attention
+    model.train()
+    for _ in range(3):
+        model(x)
+    assert int(attention.training_calls) == 3
+    assert torch.equal(attention.projection, attention.draw_projection(1))
+
+
+def test_layers_draw_different_projections():
+    model = build("performer", depth=2, feature_seed=3)
+    first, second = (block.attention.projection for block in model.blocks)
+    assert not torch.equal(first, second)
+
+
+def test_bad_settings_name_the_key():
+    with pytest.raises(ValueError, match="heads"):
+        build("transformer", dim=30, heads=4)
+    with pytest.raises(ValueError, match="positions"):
+        build("performer", positions="rotary")

@@ -1,0 +1,48 @@
+"""The exact-attention baseline for the protein task: the encoder of
+``blocks.AttentionClassifier`` with softmax attention computed by
+``torch.nn.functional.scaled_dot_product_attention``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from .blocks import AttentionClassifier, MultiHeadAttention
+
+
+@dataclass
+class TransformerConfig:
+    """``models.transformer`` in the workflow config (training keys aside)."""
+
+    dim: int = 32
+    depth: int = 1
+    heads: int = 2
+    mlp_ratio: int = 2  # hidden width of the MLP = mlp_ratio * dim
+    dropout: float = 0.0
+    positions: str = "learned"  # "learned" or "sinusoidal"
+    kmer: int = 6  # residues per token embedding (1: a plain Linear(in_channels -> dim))
+
+
+class SoftmaxAttention(MultiHeadAttention):
+    """Multi-head self-attention, softmax(q kᵀ/√d) v, exact."""
+
+    def attend(self, q, k, v, key_mask):
+        mask = None if key_mask is None else key_mask.bool()[:, None, None, :]  # (batch, 1, 1, keys)
+        return nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+
+class TransformerClassifier(AttentionClassifier):
+    def __init__(self, config: TransformerConfig, seq_len: int, in_channels: int):
+        super().__init__(
+            lambda layer: SoftmaxAttention(config.dim, config.heads, config.dropout),
+            seq_len=seq_len,
+            in_channels=in_channels,
+            dim=config.dim,
+            depth=config.depth,
+            mlp_ratio=config.mlp_ratio,
+            dropout=config.dropout,
+            positions=config.positions,
+            kmer=config.kmer,
+        )
+        self.config = config
