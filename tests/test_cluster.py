@@ -180,10 +180,9 @@ def slurm_run(slurm_cluster, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def local_run(tmp_path_factory):
-    workdir = _copy_workflow(tmp_path_factory.mktemp("local_run"))
-    status, log = _snakemake(workdir, "--cores", "2", "--configfile", TEST_CONFIG)
-    return workdir, status, log
+def local_run(test_run):
+    """The shared `--cores 2` run of config/test.yaml (tests/conftest.py)."""
+    return test_run, 0, ""
 
 
 def test_slurm_run_succeeds(slurm_run):
