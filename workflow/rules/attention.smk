@@ -7,19 +7,19 @@ rule attention_approximation:
             caption="../report/approximation.rst",
             category="Protein",
         ),
-    params:
-        features=config["approximation"]["features"],
-        draws=config["approximation"]["draws"],
     log:
         "results/logs/attention_approximation/approximation.log",
     benchmark:
         "results/rule_benchmarks/attention_approximation/approximation.tsv"
+    conda:
+        "../../envs/workflow.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/workflow.yaml"
+    params:
+        features=config["approximation"]["features"],
+        draws=config["approximation"]["draws"],
     script:
         "../scripts/attention_approximation.py"
 
@@ -33,17 +33,17 @@ rule attention_scaling:
             caption="../report/attention_scaling.rst",
             category="Protein",
         ),
-    params:
-        seq_lens=config["scaling"]["seq_lens"],
     log:
         "results/logs/attention_scaling/scaling.log",
     benchmark:
         "results/rule_benchmarks/attention_scaling/scaling.tsv"
+    conda:
+        "../../envs/workflow.yaml"
     threads: config["scaling"]["threads"]
     resources:
         mem_mb=8000,
         runtime=20,
-    conda:
-        "../../envs/workflow.yaml"
+    params:
+        seq_lens=config["scaling"]["seq_lens"],
     script:
         "../scripts/attention_scaling.py"
