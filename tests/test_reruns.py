@@ -18,7 +18,8 @@ TIMING_KEYS = {"train_seconds", "history", "resumed_from_epoch"}
 
 
 def planned_jobs(workdir: Path, *extra: str) -> dict[str, int]:
-    """{rule: job count} of what `snakemake -n` would run now."""
+    """{rule: job count} of what `snakemake -n` would run now (the target
+    rule 'all' aside, which is listed whenever anything is to be done)."""
     result = run_snakemake(workdir, "-n", "--quiet", "rules", "--configfile", "config/test.yaml", *extra)
     counts, in_table = {}, False
     for line in result.stdout.splitlines():
@@ -28,7 +29,8 @@ def planned_jobs(workdir: Path, *extra: str) -> dict[str, int]:
         elif in_table and len(parts) == 2 and parts[1].isdigit():
             if parts[0] == "total":
                 break
-            counts[parts[0]] = int(parts[1])
+            if parts[0] != "all":
+                counts[parts[0]] = int(parts[1])
     return counts
 
 

@@ -11,7 +11,7 @@ rule report:
         approximation="results/report/approximation.tsv",
         scaling="results/report/attention_scaling.tsv",
         rule_benchmarks=rule_benchmarks(),
-        config_schema=workflow.source_path("../schemas/config.schema.yaml"),
+        config_schema="workflow/schemas/config.schema.yaml",
         code=library_files(
             "report/aggregate",
             "report/build",
