@@ -12,7 +12,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -216,7 +216,3 @@ def load_arrays(x_path: str | os.PathLike, y_path: str | os.PathLike) -> tuple[t
     x = torch.from_numpy(np.array(np.load(x_path, mmap_mode="r")))  # a writable in-memory copy
     y = torch.from_numpy(np.load(y_path).astype(np.int64))
     return x, y
-
-
-def config_dict(config) -> dict:
-    return asdict(config)
