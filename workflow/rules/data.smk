@@ -1,3 +1,8 @@
+# Resources, from the default run's benchmark files (results/rule_benchmarks): each
+# simulation peaks under 90 MB RSS and takes about 1 s; mem_mb and runtime leave
+# ample room for configs ten times larger.
+
+
 rule simulate_dna:
     input:
         code=library_files("data/simulate", "data/fasta"),
