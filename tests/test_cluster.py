@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import copy_workflow
+
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER_DIR = REPO / "tests" / "cluster"
-# What a user checks out to run the workflow; outputs and .snakemake stay behind.
-WORKFLOW_PARTS = ("Snakefile", "workflow", "config", "envs", "profiles")
 SLURM_PROFILE_ARGS = ("--profile", "profiles/slurm", "--profile", str(CLUSTER_DIR / "profile"))
 TEST_CONFIG = "config/test.yaml"
 SUMMARY = Path("results/report/summary.tsv")
@@ -86,17 +86,6 @@ def slurm_cluster():
     yield
     if not already_running:
         subprocess.run(["bash", str(CLUSTER_DIR / "stop_slurm.sh")], env=_env(), check=True)
-
-
-def _copy_workflow(dest):
-    ignore = shutil.ignore_patterns("__pycache__", ".snakemake", "*.pyc")
-    for part in WORKFLOW_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, dest / part, ignore=ignore)
-        else:
-            shutil.copy2(source, dest / part)
-    return dest
 
 
 def _snakemake(workdir, *args):
@@ -171,7 +160,7 @@ def _accuracies(summary_path):
 
 @pytest.fixture(scope="module")
 def slurm_run(slurm_cluster, tmp_path_factory):
-    workdir = _copy_workflow(tmp_path_factory.mktemp("slurm_run"))
+    workdir = copy_workflow(tmp_path_factory.mktemp("slurm_run"))
     # A CI machine may have less memory than profiles/slurm gives a training job:
     # --resources caps each job's mem_mb at the node's, as a smaller site would.
     node_memory = ["--resources", f"mem_mb={_node_memory_mb()}"]
