@@ -9,10 +9,13 @@ import subprocess
 import time
 from pathlib import Path
 
+import copy
+
 import pytest
 import yaml
 
-from conftest import copy_workflow, run_snakemake, snakemake_binary
+from conftest import ROOT, copy_workflow, run_snakemake, snakemake_binary
+from tbio.config import ConfigError, validate_config
 
 TIMING_KEYS = {"train_seconds", "history", "resumed_from_epoch"}
 
@@ -92,6 +95,127 @@ def test_editing_model_code_reruns_that_model(finished_copy):
     source = finished_copy / "workflow/scripts/tbio/models/enformer.py"
     source.write_text(source.read_text() + "\n# an edit\n")
     assert planned_jobs(finished_copy) == {"train_enformer": 4, "report": 1}
+
+
+# --- every single setting, changed alone, reruns exactly the jobs that use it ----------
+
+SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"
+TOY = yaml.safe_load((ROOT / "config/test.yaml").read_text())
+DNA_SIDE = {"simulate_dna": 2, "encode_onehot": 6, "train_cnn": 4, "train_enformer": 4}
+PROTEIN_SIDE = {"simulate_protein": 1, "encode_onehot": 3, "train_performer": 2, "train_transformer": 2}
+# jobs that each settings group reaches in the toy run (2 distances, 2 seeds); the
+# report prints the whole config, so it reruns on every change
+JOBS_OF_SECTION = {
+    "models.cnn": {"train_cnn": 4},
+    "models.enformer": {"train_enformer": 4},
+    "models.performer": {"train_performer": 2},
+    "models.transformer": {"train_transformer": 2},
+    "dna": DNA_SIDE,
+    "protein": PROTEIN_SIDE,
+    "approximation": {"attention_approximation": 1},
+    "scaling": {"attention_scaling": 1},
+    "threads": {"train_cnn": 4, "train_enformer": 4, "train_performer": 2, "train_transformer": 2},
+    "use_gpu": {},  # asks the cluster for a GPU; changes no result
+}
+NOT_HERE = {"dna.distances", "dna.input", "seeds"}  # add or swap data sets: tests above and in test_user_data
+
+
+def merged(base: dict, change: dict) -> dict:
+    result = copy.deepcopy(base)
+    for key, value in change.items():
+        result[key] = merged(result.get(key, {}), value) if isinstance(value, dict) else value
+    return result
+
+
+def toy_config() -> dict:
+    return validate_config(merged(yaml.safe_load((ROOT / "config/config.yaml").read_text()), TOY), str(SCHEMA_PATH))
+
+
+def nest(dotted: str, value) -> dict:
+    change = value
+    for part in reversed(dotted.split(".")):
+        change = {part: change}
+    return change
+
+
+def candidates(value, siblings: list):
+    """New values for a setting, the hardest first: a value that another key of
+    the same section already has (a change that a comparison of value sets
+    without names misses), then plain other values."""
+    same_kind = [v for v in siblings if type(v) is type(value) and v != value]
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, int):
+        return same_kind + [value * 2 + 1, value * 2, value + 1, value + 2, max(value - 1, 0)]
+    if isinstance(value, float):
+        return same_kind + [value * 2 + 0.1, value / 2]
+    if isinstance(value, list):
+        return same_kind + [value[:-1], value + [value[-1] * 2]]
+    if isinstance(value, str):
+        return same_kind + [value[::-1], value[1:] + value[0], "learned", "sinusoidal", "revcomp", "none"]
+    if value is None:
+        return [5]
+    raise AssertionError(f"no candidate values for {value!r}")
+
+
+def single_changes():
+    """(dotted key, new value, jobs it must plan) for every leaf of the config
+    but NOT_HERE: each new value passes validation and differs from the toy's."""
+    config, changes = toy_config(), []
+    for section in JOBS_OF_SECTION:
+        node = config
+        for part in section.split("."):
+            node = node[part]
+        leaves = node.items() if isinstance(node, dict) else [(None, node)]
+        for key, value in leaves:
+            dotted = f"{section}.{key}" if key is not None else section
+            if dotted in NOT_HERE:
+                continue
+            siblings = [v for k, v in leaves if k != key] if isinstance(node, dict) else []
+            for candidate in candidates(value, siblings):
+                try:
+                    validate_config(merged(config, nest(dotted, candidate)), str(SCHEMA_PATH))
+                except ConfigError:
+                    continue
+                if candidate != value:
+                    changes.append((dotted, candidate, {**JOBS_OF_SECTION[section], "report": 1}))
+                    break
+            else:
+                raise AssertionError(f"no valid new value found for {dotted}")
+    return changes
+
+
+def test_every_config_key_is_covered_by_the_single_change_test():
+    covered = {dotted for dotted, _, _ in single_changes()} | NOT_HERE
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+
+    def leaves(node, prefix):
+        if node.get("type") == "object" and "properties" in node and prefix not in NOT_HERE:
+            for key, child in node["properties"].items():
+                yield from leaves(child, f"{prefix}.{key}" if prefix else key)
+        else:
+            yield prefix
+
+    assert set(leaves(schema, "")) == covered
+
+
+@pytest.fixture(scope="module")
+def finished_toy(test_run, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("single-changes") / "copy"
+    shutil.copytree(test_run, workdir, symlinks=True)
+    return workdir
+
+
+@pytest.mark.parametrize("dotted, value, jobs", single_changes(), ids=lambda x: x if isinstance(x, str) else "")
+def test_a_change_of_any_single_value_plans_exactly_the_jobs_that_use_it(finished_toy, dotted, value, jobs):
+    change = finished_toy / f"config/change-{dotted}.yaml"
+    change.write_text(yaml.safe_dump(nest(dotted, value)))
+    assert planned_jobs(finished_toy, str(change.relative_to(finished_toy))) == jobs, (dotted, value)
+
+
+def test_the_same_values_in_another_form_plan_nothing(finished_copy):
+    """--config strings and whole floats arrive as the ints the run used."""
+    assert planned_jobs(finished_copy, "--config", "seeds=[1, 2]", "dna={seq_len: 256.0}", "models={cnn: {epochs: 2}}") == {}
 
 
 def comparable(metrics_path: Path) -> dict:

@@ -23,8 +23,7 @@ rule attention_approximation:
         mem_mb=2000,
         runtime=10,
     params:
-        features=config["approximation"]["features"],
-        draws=config["approximation"]["draws"],
+        settings=canonical(config["approximation"]),
     script:
         "../scripts/attention_approximation.py"
 
@@ -49,6 +48,6 @@ rule attention_scaling:
         mem_mb=8000,
         runtime=20,
     params:
-        seq_lens=config["scaling"]["seq_lens"],
+        settings=canonical(config["scaling"]),
     script:
         "../scripts/attention_scaling.py"

@@ -1,10 +1,12 @@
 # Config validation, wildcard constraints, target lists and input functions.
 # Rule files stay declarative; everything computed lives here.
+import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
+from snakemake.logging import logger
 from tbio.config import ConfigError, validate_config
 
 # Our own validator rather than snakemake.utils.validate: it fills the same
@@ -51,10 +53,34 @@ def train_code(model):
     return library_files(*TRAIN_CODE, *MODEL_CODE[model])
 
 
-def model_params(model):
-    """Each key of models.<model> as its own named param, so that a change
-    to one of them reruns exactly the jobs of that model."""
-    return dict(config["models"][model])
+def canonical(settings):
+    """A settings group as one canonical JSON string, the form every rule's
+    params take. Snakemake's params trigger compares the *set* of a job's
+    param values without their names: with separate params channels=32 and
+    head_hidden=64, setting channels to 64 leaves the set unchanged and would
+    rerun nothing. One string per group changes whenever any value does."""
+    return json.dumps(settings, sort_keys=True)
+
+
+def training_settings(model, task):
+    """Everything a training job's result depends on besides its input files:
+    the model's section, the torch threads (they change floating-point
+    results), and for DNA the promoter, whose length sets the control's mask."""
+    settings = {
+        "model": model,
+        "task": task,
+        "model_settings": config["models"][model],
+        "threads": config["threads"]["train"],
+    }
+    if task == "dna":
+        settings["promoter"] = config["dna"]["promoter"]
+    return canonical(settings)
+
+
+def dna_simulation_settings():
+    """The dna section less the keys that do not reach one distance's
+    simulation (the distance itself comes from the wildcard)."""
+    return canonical({key: value for key, value in config["dna"].items() if key not in ("distances", "input")})
 
 
 def training_gpus():
@@ -64,6 +90,35 @@ def training_gpus():
 
 def protein_models(model):
     return expand("results/models/protein/{model}/seed{seed}/metrics.json", model=model, seed=config["seeds"])
+
+
+def whole_json(paths):
+    """``paths``, after removing any that exist but do not parse as JSON (a
+    file truncated after its job finished), so that the job which wrote it
+    runs again instead of the report failing on it. Files are removed only in
+    a real run of the main process; a dry run names them."""
+    for path in paths:
+        try:
+            json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            continue
+        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+            real_run = workflow.is_main_process and workflow.executor_plugin is not None and not workflow.dryrun
+            logger.warning(
+                f"{path} is not whole JSON ({error}): "
+                + ("removed, so the job that wrote it runs again." if real_run else "a real run removes it and reruns its job.")
+            )
+            if real_run:
+                Path(path).unlink()
+    return paths
+
+
+def dna_metrics(wildcards):
+    return whole_json(dna_model_files(DNA_MODELS, "metrics.json"))
+
+
+def protein_metrics(wildcards):
+    return whole_json(protein_models(PROTEIN_MODELS))
 
 
 def report_inputs():

@@ -20,14 +20,7 @@ rule simulate_dna:
         mem_mb=1000,
         runtime=10,
     params:
-        seq_len=config["dna"]["seq_len"],
-        n_train=config["dna"]["n_train"],
-        n_val=config["dna"]["n_val"],
-        n_test=config["dna"]["n_test"],
-        promoter=config["dna"]["promoter"],
-        enhancer=config["dna"]["enhancer"],
-        decoy=config["dna"]["decoy"],
-        data_seed=config["dna"]["data_seed"],
+        settings=dna_simulation_settings(),
     script:
         "../scripts/simulate_dna.py"
 
@@ -49,13 +42,6 @@ rule simulate_protein:
         mem_mb=1000,
         runtime=10,
     params:
-        seq_len=config["protein"]["seq_len"],
-        n_train=config["protein"]["n_train"],
-        n_val=config["protein"]["n_val"],
-        n_test=config["protein"]["n_test"],
-        motif_a=config["protein"]["motif_a"],
-        motif_b=config["protein"]["motif_b"],
-        min_separation=config["protein"]["min_separation"],
-        data_seed=config["protein"]["data_seed"],
+        settings=canonical(config["protein"]),
     script:
         "../scripts/simulate_protein.py"

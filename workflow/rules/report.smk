@@ -3,8 +3,8 @@ report: "../report/workflow.rst"
 
 rule report:
     input:
-        dna_metrics=dna_model_files(DNA_MODELS, "metrics.json"),
-        protein_metrics=protein_models(PROTEIN_MODELS),
+        dna_metrics=dna_metrics,
+        protein_metrics=protein_metrics,
         contributions=dna_model_files(DNA_MODELS, "contributions.tsv"),
         attention=dna_model_files(["enformer"], "attention.tsv"),
         labels=dna_test_labels(),
@@ -80,6 +80,9 @@ rule report:
             caption="../report/cost_table.rst",
             category="Cost",
         ),
+    params:
+        # the page prints the whole config, so any change of it reruns the report
+        config=canonical(config),
     log:
         "results/logs/report/report.log",
     benchmark:

@@ -1,7 +1,8 @@
 # Resources, from the default run's benchmark files: every training job peaks at
 # 420-535 MB RSS and takes 3-60 s on one thread; mem_mb=2000 and runtime=30 min
-# leave room for larger configs. threads stay at threads.train (default 1) so
-# that results are bit-identical across --cores and executors.
+# leave room for larger configs. Torch uses threads.train (default 1) threads,
+# carried in the settings, so that results are bit-identical across --cores and
+# executors; threads: only tells the scheduler.
 
 
 rule train_cnn:
@@ -24,10 +25,7 @@ rule train_cnn:
         runtime=30,
         gpu=training_gpus(),
     params:
-        **model_params("cnn"),
-        model="cnn",
-        task="dna",
-        promoter=config["dna"]["promoter"],
+        settings=training_settings("cnn", "dna"),
         resume="results/resume/dna/{dna_set}/cnn/seed{seed}.pt",
     script:
         "../scripts/train.py"
@@ -54,10 +52,7 @@ rule train_enformer:
         runtime=30,
         gpu=training_gpus(),
     params:
-        **model_params("enformer"),
-        model="enformer",
-        task="dna",
-        promoter=config["dna"]["promoter"],
+        settings=training_settings("enformer", "dna"),
         resume="results/resume/dna/{dna_set}/enformer/seed{seed}.pt",
     script:
         "../scripts/train.py"
@@ -82,9 +77,7 @@ rule train_performer:
         runtime=30,
         gpu=training_gpus(),
     params:
-        **model_params("performer"),
-        model="performer",
-        task="protein",
+        settings=training_settings("performer", "protein"),
         resume="results/resume/protein/performer/seed{seed}.pt",
     script:
         "../scripts/train.py"
@@ -109,9 +102,7 @@ rule train_transformer:
         runtime=30,
         gpu=training_gpus(),
     params:
-        **model_params("transformer"),
-        model="transformer",
-        task="protein",
+        settings=training_settings("transformer", "protein"),
         resume="results/resume/protein/transformer/seed{seed}.pt",
     script:
         "../scripts/train.py"

@@ -1,11 +1,10 @@
 """Snakemake adapter: forward+backward time and peak memory of one FAVOR+
 and one exact attention layer over sequence lengths (tbio.bench.attention)."""
 
+import json
 import sys
 
 from tbio.bench.attention import attention_scaling, crossover_length, fit_slope
-
-OPTIONAL = ("heads", "head_dim", "nb_features", "repeats", "min_seconds", "max_seconds", "max_memory_mb", "device")
 
 
 def log(line):
@@ -13,9 +12,9 @@ def log(line):
 
 
 sys.stderr = open(snakemake.log[0], "w")
-params = snakemake.params
-options = {name: params[name] for name in OPTIONAL if name in params.keys()}
-table = attention_scaling(seq_lens=list(params.seq_lens), threads=snakemake.threads, log=log, **options)
+settings = json.loads(snakemake.params.settings)  # the scaling section
+# scaling.threads, not the scheduler's count (which --cores may lower), so timings compare
+table = attention_scaling(seq_lens=settings["seq_lens"], threads=settings["threads"], log=log)
 table.to_csv(snakemake.output[0], sep="\t", index=False, float_format="%.6g")
 for method in ("favor", "exact"):
     log(f"{method}: log-log slope of time over lengths >= 1024: {fit_slope(table, method):.2f}")

@@ -1,6 +1,7 @@
 """Snakemake adapter: aggregate metrics, interpretation tables and benchmarks
 into summary.tsv, report.html and the figures folder."""
 
+import json
 import sys
 
 from tbio.report.build import ReportInputs, build_report
@@ -17,7 +18,7 @@ build_report(
         approximation=inputs.approximation,
         scaling=inputs.scaling,
         rule_benchmarks=list(inputs.rule_benchmarks),
-        config=dict(snakemake.config),
+        config=json.loads(snakemake.params.config),
         config_schema=inputs.config_schema,
     ),
     summary_path=snakemake.output.summary,

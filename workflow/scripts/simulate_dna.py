@@ -1,22 +1,24 @@
 """Snakemake adapter: simulate the train/val/test splits of one DNA distance."""
 
+import json
 import sys
 
 from tbio.data.fasta import write_records
 from tbio.data.simulate import SPLITS, assert_disjoint, simulate_dna, split_seed
 
 sys.stderr = open(snakemake.log[0], "w")
-params, distance = snakemake.params, int(snakemake.wildcards.distance)
-sizes = {"train": params.n_train, "val": params.n_val, "test": params.n_test}
+params = json.loads(snakemake.params.settings)  # the dna section, see common.smk
+distance = int(snakemake.wildcards.distance)
+sizes = {split: params[f"n_{split}"] for split in SPLITS}
 splits = {
     split: simulate_dna(
         n=sizes[split],
-        seq_len=params.seq_len,
-        promoter=params.promoter,
-        enhancer=params.enhancer,
+        seq_len=params["seq_len"],
+        promoter=params["promoter"],
+        enhancer=params["enhancer"],
         distance_bp=distance,
-        seed=split_seed(params.data_seed, split, distance),
-        decoy=params.decoy,
+        seed=split_seed(params["data_seed"], split, distance),
+        decoy=params["decoy"],
         id_prefix=f"d{distance}_{split}",
     )
     for split in SPLITS

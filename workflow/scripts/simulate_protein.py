@@ -1,21 +1,22 @@
 """Snakemake adapter: simulate the train/val/test splits of the protein task."""
 
+import json
 import sys
 
 from tbio.data.fasta import write_records
 from tbio.data.simulate import SPLITS, assert_disjoint, simulate_protein, split_seed
 
 sys.stderr = open(snakemake.log[0], "w")
-params = snakemake.params
-sizes = {"train": params.n_train, "val": params.n_val, "test": params.n_test}
+params = json.loads(snakemake.params.settings)  # the protein section
+sizes = {split: params[f"n_{split}"] for split in SPLITS}
 splits = {
     split: simulate_protein(
         n=sizes[split],
-        seq_len=params.seq_len,
-        motif_a=params.motif_a,
-        motif_b=params.motif_b,
-        min_separation=params.min_separation,
-        seed=split_seed(params.data_seed, split),
+        seq_len=params["seq_len"],
+        motif_a=params["motif_a"],
+        motif_b=params["motif_b"],
+        min_separation=params["min_separation"],
+        seed=split_seed(params["data_seed"], split),
         id_prefix=f"protein_{split}",
     )
     for split in SPLITS

@@ -1,6 +1,7 @@
 """Snakemake adapter for every train_* rule: the model, its settings and the
 arrays come from the rule; the work is tbio.train.run.train_job."""
 
+import json
 import sys
 
 from tbio.train.run import train_job
@@ -12,22 +13,22 @@ def distance_of(dna_set):
 
 
 sys.stderr = open(snakemake.log[0], "w")
-params = dict(snakemake.params.items())
-model, task, resume = params.pop("model"), params.pop("task"), params.pop("resume")
-promoter = params.pop("promoter", None)
+settings = json.loads(snakemake.params.settings)  # see training_settings in common.smk
+promoter = settings.get("promoter")
 outputs = snakemake.output
 train_job(
-    model_name=model,
-    task=task,
-    settings=params,
+    model_name=settings["model"],
+    task=settings["task"],
+    settings=settings["model_settings"],
     seed=int(snakemake.wildcards.seed),
-    threads=snakemake.threads,
+    # threads.train from the config, not the scheduler's count, which --cores may lower
+    threads=settings["threads"],
     arrays={name: snakemake.input[name] for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")},
     checkpoint_path=outputs.checkpoint,
     metrics_path=outputs.metrics,
     contributions_path=outputs.get("contributions"),
     attention_path=outputs.get("attention"),
-    resume_path=resume,
+    resume_path=snakemake.params.resume,
     distance_bp=distance_of(snakemake.wildcards.get("dna_set")),
     promoter_bp=len(promoter) if promoter else None,
     log=lambda line: print(line, file=sys.stderr, flush=True),

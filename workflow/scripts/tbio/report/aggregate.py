@@ -67,7 +67,16 @@ def benchmark_job(model: str, distance_bp, seed: int, task: str | None = None) -
 
 
 def load_metrics(paths: list[str]) -> list[dict]:
-    return [json.loads(Path(p).read_text()) for p in paths]
+    metrics = []
+    for path in paths:
+        try:
+            metrics.append(json.loads(Path(path).read_text()))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValueError(
+                f"{path} is not a whole metrics file ({error}); expected the JSON its training job writes: "
+                "delete it so that the job runs again"
+            ) from None
+    return metrics
 
 
 def summarise(metrics: list[dict], benchmarks: pd.DataFrame) -> pd.DataFrame:
