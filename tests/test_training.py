@@ -108,3 +108,92 @@ def test_a_model_that_sees_only_the_promoter_scores_chance():
     scores = evaluate(model, *arrays(600, 3, distance=20), 64, torch.device("cpu"))
     assert 0.42 <= scores["accuracy"] <= 0.58
     assert 0.42 <= scores["auroc"] <= 0.58
+
+
+def saved_arrays(folder, data_seed):
+    """Train/val/test .npy files of one simulated data set, as encode_onehot writes them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for offset, split in enumerate(("train", "val", "test")):
+        x, y = arrays(64, data_seed * 10 + offset)
+        paths[f"x_{split}"], paths[f"y_{split}"] = folder / f"{split}.x.npy", folder / f"{split}.y.npy"
+        np.save(paths[f"x_{split}"], x.numpy())
+        np.save(paths[f"y_{split}"], y.numpy())
+    return paths
+
+
+def run_job(tmp_path, data, resume, crash_after=None, settings=None, threads=1):
+    lines = []
+
+    def log(line):
+        lines.append(line)
+        if crash_after and line.startswith(f"epoch {crash_after + 1}:"):
+            raise KeyboardInterrupt("simulated kill")
+
+    metrics = train_job(
+        "cnn", "dna", settings or {"epochs": 4, "patience": 10, "channels": 8, "dilations": [1, 2]},
+        seed=1, threads=threads, arrays=data,
+        checkpoint_path=tmp_path / "model.pt", metrics_path=tmp_path / "metrics.json",
+        resume_path=resume, log=log,
+    )
+    comparable = {k: v for k, v in metrics.items() if k not in ("train_seconds", "resumed_from_epoch", "history")}
+    comparable["val_losses"] = [h["val_loss"] for h in metrics["history"]]
+    return comparable, lines, (tmp_path / "model.pt").read_bytes()
+
+
+def test_a_resume_continues_only_the_same_data_and_settings(tmp_path):
+    """A state saved on one data set must not be continued on another of the
+    same shape (another data_seed), nor under other settings or threads."""
+    first, second = saved_arrays(tmp_path / "a", 1), saved_arrays(tmp_path / "b", 2)
+    resume = tmp_path / "resume.pt"
+    fresh_second, _, second_bytes = run_job(tmp_path, second, None)
+
+    other_runs = [
+        dict(data=second),
+        dict(data=first, settings={"epochs": 4, "patience": 10, "channels": 8, "dilations": [1, 2], "lr": 0.004}),
+        dict(data=first, threads=2),
+    ]
+    for change in other_runs:
+        with pytest.raises(KeyboardInterrupt):
+            run_job(tmp_path, first, resume, crash_after=2)
+        assert torch.load(resume, weights_only=True)["epoch"] == 2
+        result, lines, _ = run_job(tmp_path, resume=resume, **change)
+        assert not any(line.startswith("resumed") for line in lines), change
+        assert any("belongs to other data or settings" in line for line in lines), change
+        assert result["epochs_run"] == 4
+    # the data change above ended exactly where a fresh run on that data ends
+    with pytest.raises(KeyboardInterrupt):
+        run_job(tmp_path, first, resume, crash_after=2)
+    result, _, checkpoint = run_job(tmp_path, second, resume)
+    assert result == fresh_second and checkpoint == second_bytes
+
+    # and the same data and settings do resume, to the uninterrupted result
+    fresh_first, _, first_bytes = run_job(tmp_path, first, None)
+    with pytest.raises(KeyboardInterrupt):
+        run_job(tmp_path, first, resume, crash_after=2)
+    result, lines, checkpoint = run_job(tmp_path, first, resume)
+    assert any(line.startswith("resumed") for line in lines)
+    assert result == fresh_first and checkpoint == first_bytes
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_a_damaged_resume_file_starts_the_job_afresh_with_a_warning(tmp_path, damage):
+    data = saved_arrays(tmp_path / "a", 1)
+    resume = tmp_path / "resume.pt"
+    fresh, _, fresh_bytes = run_job(tmp_path, data, None)
+    with pytest.raises(KeyboardInterrupt):
+        run_job(tmp_path, data, resume, crash_after=2)
+    whole = resume.read_bytes()
+    resume.write_bytes({"truncate": whole[: len(whole) // 2], "garbage": b"not a torch file", "empty": b""}[damage])
+    result, lines, checkpoint = run_job(tmp_path, data, resume)
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert len(warnings) == 1 and str(resume) in warnings[0] and "starts afresh" in warnings[0]
+    assert result == fresh and checkpoint == fresh_bytes
+    assert not resume.exists()
+
+
+def test_a_diverging_run_fails_instead_of_writing_nan_results(tmp_path):
+    data = saved_arrays(tmp_path / "a", 1)
+    with pytest.raises(FloatingPointError, match=r"training diverged: the loss is (nan|inf) at epoch \d+, batch \d+ with lr 1e\+30"):
+        run_job(tmp_path, data, None, settings={"epochs": 2, "lr": 1e30, "warmup_steps": 0, "channels": 8})
+    assert not (tmp_path / "metrics.json").exists()

@@ -75,6 +75,17 @@ def fingerprint(*parts) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def content_digest(*tensors: torch.Tensor) -> str:
+    """SHA-256 over the dtype, shape and bytes of each tensor: two data sets
+    of the same shape (another data_seed, another FASTA) differ here."""
+    digest = hashlib.sha256()
+    for tensor in tensors:
+        array = np.ascontiguousarray(tensor.numpy())
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
+
+
 def _batches(n: int, batch_size: int, generator: torch.Generator | None):
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
     for start in range(0, n, batch_size):
@@ -99,6 +110,20 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
         "accuracy": accuracy(labels, probabilities),
         "auroc": auroc(labels, logits),
     }
+
+
+def _load_resume_state(path: Path, log: Callable[[str], None]) -> dict | None:
+    """The saved state, or None (with a warning) when the file cannot be read
+    whole: a truncated file must not stop every later run of the job."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises several kinds for a damaged zip/pickle
+        log(f"warning: ignoring {path}: it cannot be read ({type(error).__name__}: {error}); training starts afresh")
+        return None
+    if not isinstance(state, dict):
+        log(f"warning: ignoring {path}: it holds no training state; training starts afresh")
+        return None
+    return state
 
 
 def _save_atomic(obj, path: Path) -> None:
@@ -134,8 +159,8 @@ def fit(
     best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     best_loss, best_epoch, bad_epochs, start_epoch, elapsed = math.inf, 0, 0, 1, 0.0
     resume_path = Path(resume_path) if resume_path else None
-    if resume_path and resume_path.exists():
-        state = torch.load(resume_path, map_location="cpu", weights_only=True)
+    state = _load_resume_state(resume_path, log) if resume_path and resume_path.exists() else None
+    if state is not None:
         if state.get("key") == resume_key:
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
@@ -147,7 +172,7 @@ def fit(
             start_epoch, elapsed = state["epoch"] + 1, state["elapsed"]
             log(f"resumed from {resume_path} after epoch {state['epoch']}")
         else:
-            log(f"ignoring {resume_path}: it belongs to other settings")
+            log(f"ignoring {resume_path}: it belongs to other data or settings; training starts afresh")
     resumed_from = start_epoch - 1
 
     for epoch in range(start_epoch, config.epochs + 1):
@@ -165,7 +190,13 @@ def fit(
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
-            total += loss.item() * len(idx)
+            step_loss = loss.item()
+            if not math.isfinite(step_loss):
+                raise FloatingPointError(
+                    f"training diverged: the loss is {step_loss} at epoch {epoch}, batch {count // config.batch_size + 1} "
+                    f"with lr {config.lr} and weight_decay {config.weight_decay}; expected a finite loss (lower lr)"
+                )
+            total += step_loss * len(idx)
             count += len(idx)
         scores = evaluate(model, *val, config.batch_size, device)
         elapsed += time.perf_counter() - started

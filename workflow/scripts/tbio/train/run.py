@@ -15,7 +15,16 @@ import torch
 
 from ..models import build_model
 from .interpret import centre_attention, gradient_times_input
-from .loop import TrainConfig, evaluate, fingerprint, fit, load_arrays, make_deterministic, pick_device
+from .loop import (
+    TrainConfig,
+    content_digest,
+    evaluate,
+    fingerprint,
+    fit,
+    load_arrays,
+    make_deterministic,
+    pick_device,
+)
 
 
 def _write_atomic(path: Path, write) -> None:
@@ -57,7 +66,18 @@ def train_job(
     n_params = sum(p.numel() for p in model.parameters())
     log(f"{model_name} on {task}: {n_params} parameters, {device}, {threads} thread(s), seq_len {seq_len}")
 
-    key = fingerprint(model_name, asdict(model_config), asdict(train_config), [tuple(a.shape) for a in train + val])
+    # a resume must continue the very same run: same data, bytes and all, same
+    # settings, same thread count and device, same torch; else it starts afresh
+    key = fingerprint(
+        model_name,
+        settings,
+        asdict(model_config),
+        asdict(train_config),
+        content_digest(*train, *val),
+        threads,
+        str(device),
+        torch.__version__,
+    )
     if resume_path:
         Path(resume_path).parent.mkdir(parents=True, exist_ok=True)
     result = fit(model, train, val, train_config, device, resume_path=resume_path, resume_key=key, log=log)
