@@ -69,7 +69,16 @@ def test_defaults_are_filled():
         ("models.cnn.kernel_size", 4, "models.cnn.kernel_size is 4; expected an odd number"),
         ("dna.seq_len", 508, "dna.seq_len is 508; the Enformer-style model pools to bins of 2 ** models.enformer.n_pool = 8"),
         ("protein.min_separation", 1000, "protein.min_separation is 1000; with motifs of 6 and 6 residues it needs 1012"),
-        ("use_gpu", "yes", "use_gpu is 'yes'; expected a value of type boolean"),
+        ("use_gpu", "maybe", "use_gpu is 'maybe'; expected a value of type boolean"),
+        # YAML's .inf and .nan pass every minimum and maximum; each is named
+        ("models.cnn.lr", float("inf"), "models.cnn.lr is inf; expected a finite number"),
+        ("models.enformer.lr", float("nan"), "models.enformer.lr is nan; expected a finite number"),
+        ("models.cnn.weight_decay", float("inf"), "models.cnn.weight_decay is inf; expected a finite number"),
+        ("models.performer.min_delta", float("nan"), "models.performer.min_delta is nan; expected a finite number"),
+        ("models.transformer.dropout", float("nan"), "models.transformer.dropout is nan; expected a finite number"),
+        ("models.performer.heads", 3, "models.performer.heads is 3; expected a divisor of models.performer.dim (32)"),
+        ("models.transformer.heads", 5, "models.transformer.heads is 5; expected a divisor of models.transformer.dim (32)"),
+        ("dna.seq_len", 32, "dna.seq_len is 32; expected a sequence long enough for the 12 bp promoter"),
     ],
 )
 def test_bad_values_get_one_sentence_naming_the_key(key, value, message):
@@ -88,3 +97,43 @@ def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
     assert "config key dna.n_train is -5; expected a number >= 2" in result.stderr + result.stdout
     assert not (workdir / "data").exists() or not any((workdir / "data").rglob("*.fasta"))
     assert not (workdir / "results").exists()
+
+
+def test_values_in_another_form_that_means_the_same_are_read_as_the_schema_types_them():
+    """--config hands lists and sections over as YAML strings of strings, and
+    YAML reads 256.0 as a float: each arrives as the schema types it."""
+    config = copy.deepcopy(DEFAULT)
+    config.update(seeds=["1", "2"], use_gpu="true")
+    config["dna"].update(seq_len=256.0, distances=[8.0, "100"], n_train="300")
+    config["models"]["performer"]["feature_seed"] = "null"
+    config["approximation"] = "{features: [16, 64], draws: 3}"
+    filled = validate_config(config, SCHEMA)
+    assert filled["seeds"] == [1, 2] and filled["use_gpu"] is True
+    assert filled["dna"]["seq_len"] == 256 and type(filled["dna"]["seq_len"]) is int
+    assert filled["dna"]["distances"] == [8, 100] and all(type(d) is int for d in filled["dna"]["distances"])
+    assert filled["dna"]["n_train"] == 300 and filled["models"]["performer"]["feature_seed"] is None
+    assert filled["approximation"] == {"features": [16, 64], "draws": 3}
+    # strings where the schema takes strings stay strings
+    config["dna"]["promoter"] = "TATAAAAGG"
+    assert validate_config(config, SCHEMA)["dna"]["promoter"] == "TATAAAAGG"
+
+
+def test_command_line_config_values_reach_snakemake_typed(tmp_path):
+    """The same forms on the real command line: planned, not refused."""
+    workdir = copy_workflow(tmp_path / "wf")
+    result = run_snakemake(
+        workdir, "-n", "--configfile", "config/test.yaml",
+        "--config", "seeds=[1,2]", "dna={seq_len: 256.0, distances: [8, 100]}", "use_gpu=true",
+    )
+    assert "Invalid config" not in result.stdout + result.stderr
+    result = run_snakemake(workdir, "-n", "--configfile", "config/test.yaml", "--config", "seeds=[1,x]", check=False)
+    assert result.returncode != 0
+    assert "config key seeds.1 is 'x'; expected a whole number" in result.stdout + result.stderr
+
+
+def test_snakemake_refuses_a_non_finite_value_from_yaml(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "bad.yaml").write_text("models:\n  cnn: {lr: .inf}\n")
+    result = run_snakemake(workdir, "-n", "--configfile", "config/test.yaml", "bad.yaml", check=False)
+    assert result.returncode != 0
+    assert "config key models.cnn.lr is inf; expected a finite number." in result.stdout + result.stderr

@@ -6,6 +6,7 @@ key, the value given and what is allowed, raised before any job runs."""
 from __future__ import annotations
 
 import copy
+import math
 
 import jsonschema
 import yaml
@@ -71,12 +72,57 @@ def _sentence(error: jsonschema.ValidationError) -> str:
     return f"config key {_key(error.absolute_path)} is {error.instance!r}; expected {allowed}{hint}."
 
 
+def _types(schema: dict) -> set[str]:
+    kinds = schema.get("type", [])
+    return {kinds} if isinstance(kinds, str) else set(kinds)
+
+
+def _as_typed(value, schema: dict):
+    """``value`` as the schema types it, where it arrived in another form that
+    means the same: Snakemake's ``--config`` hands nested and list values over
+    as YAML strings of strings (``seeds=[1,2]`` gives ['1', '2'],
+    ``use_gpu=true`` gives 'true'), and YAML reads ``256.0`` as a float. Strings
+    are read as YAML where the key takes no string; a whole float becomes an int
+    where the key takes an integer. Anything else is left for the schema to name."""
+    kinds = _types(schema)
+    if isinstance(value, str) and kinds and "string" not in kinds:
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+    if isinstance(value, float) and "integer" in kinds and "number" not in kinds and value.is_integer():
+        value = int(value)
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        return {key: _as_typed(item, properties[key]) if key in properties else item for key, item in value.items()}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [_as_typed(item, schema["items"]) for item in value]
+    return value
+
+
+def _non_finite(value, path=()):
+    """The path and value of the first NaN or infinity in ``value`` (YAML's
+    .nan and .inf pass every minimum and maximum of the schema)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _non_finite(item, (*path, key))
+        if found:
+            return found
+    return None
+
+
 def validate_config(config: dict, schema_path: str) -> dict:
     """The config with defaults filled in; raises ConfigError with one sentence."""
     with open(schema_path) as handle:
         schema = yaml.safe_load(handle)
     validator = _with_defaults(jsonschema.Draft7Validator)(schema)
-    filled = copy.deepcopy(dict(config))
+    filled = _as_typed(copy.deepcopy(dict(config)), schema)
+    found = _non_finite(filled)
+    if found:
+        path, value = found
+        raise ConfigError(f"config key {_key(path)} is {value}; expected a finite number.")
     errors = sorted(validator.iter_errors(filled), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         # the deepest, most specific error names the key best
@@ -110,6 +156,11 @@ def check_consistency(config: dict) -> None:
     if dna["input"]:
         check_user_dna(dna["input"], dna["seq_len"])
     lowest, highest = distance_bounds(dna["seq_len"], len(dna["promoter"]), len(dna["enhancer"]))
+    if lowest > highest and not dna["input"]:
+        raise ConfigError(
+            f"config key dna.seq_len is {dna['seq_len']}; expected a sequence long enough for the "
+            f"{len(dna['promoter'])} bp promoter and a {len(dna['enhancer'])} bp enhancer on either side of it."
+        )
     for distance in [] if dna["input"] else dna["distances"]:
         if not lowest <= distance <= highest:
             raise ConfigError(
@@ -138,10 +189,12 @@ def check_consistency(config: dict) -> None:
             f"config key dna.seq_len is {dna['seq_len']}; the Enformer-style model pools to bins of "
             f"2 ** models.enformer.n_pool = {bin_bp} bp, so expected a multiple of {bin_bp}."
         )
-    if enformer["dim"] % enformer["heads"]:
-        raise ConfigError(
-            f"config key models.enformer.heads is {enformer['heads']}; expected a divisor of models.enformer.dim ({enformer['dim']})."
-        )
+    for name in ("enformer", "performer", "transformer"):
+        model = models[name]
+        if model["dim"] % model["heads"]:
+            raise ConfigError(
+                f"config key models.{name}.heads is {model['heads']}; expected a divisor of models.{name}.dim ({model['dim']})."
+            )
     cnn = models["cnn"]
     for key in ("stem_kernel", "kernel_size"):
         if cnn[key] % 2 == 0:
