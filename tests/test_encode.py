@@ -1,8 +1,11 @@
+import gzip
+import re
+
 import numpy as np
 import pytest
 
 from tbio.data.encode import EncodingError, decode, encode, write_encoded
-from tbio.data.fasta import InputDataError, read_labelled_fasta, write_records
+from tbio.data.fasta import InputDataError, fasta_blocks, read_labelled_fasta, write_records
 from tbio.data.simulate import simulate_dna, simulate_protein
 
 
@@ -84,3 +87,118 @@ def test_wrong_length_is_named(tmp_path):
     (tmp_path / "l.tsv").write_text("id\tlabel\nr1\t0\nr2\t1\n")
     with pytest.raises(InputDataError, match="'r2' is 3 letters long; expected seq_len 4"):
         read_labelled_fasta(tmp_path / "f.fasta", tmp_path / "l.tsv", seq_len=4)
+
+
+def gzip_copy(source, target):
+    target.write_bytes(gzip.compress(source.read_bytes()))
+    return target
+
+
+@pytest.mark.parametrize("fasta_name, labels_name", [("s.fa.gz", "s.tsv.gz"), ("s.fasta.gz", "s.tsv"), ("s.txt", "s")])
+def test_gzip_files_are_known_by_their_first_bytes_whatever_their_name(tmp_path, fasta_name, labels_name):
+    records = simulate_dna(20, 128, "TATAAAAG", "CACGTGAC", 30, seed=3)
+    write_records(records, tmp_path / "plain.fasta", tmp_path / "plain.tsv")
+    (tmp_path / "gz").mkdir()
+    fasta = gzip_copy(tmp_path / "plain.fasta", tmp_path / "gz" / fasta_name)
+    labels = gzip_copy(tmp_path / "plain.tsv", tmp_path / "gz" / labels_name)
+    assert read_labelled_fasta(fasta, labels) == read_labelled_fasta(tmp_path / "plain.fasta", tmp_path / "plain.tsv")
+    with fasta_blocks(fasta) as blocks:  # the encoder's fast path decompresses it
+        assert blocks is not None and blocks.ids == [r.id for r in records]
+    write_encoded(fasta, labels, "dna", tmp_path / "x.npy", tmp_path / "y.npy")
+    assert decode(np.load(tmp_path / "x.npy"), "dna") == [r.seq for r in records]
+    assert np.load(tmp_path / "y.npy").tolist() == [r.label for r in records]
+
+
+def test_a_plain_file_named_gz_and_a_damaged_gzip_file(tmp_path):
+    (tmp_path / "f.fa.gz").write_text(">r1\nACGT\n")
+    (tmp_path / "l.tsv.gz").write_text("id\tlabel\nr1\t1\n")
+    assert read_labelled_fasta(tmp_path / "f.fa.gz", tmp_path / "l.tsv.gz") == (["r1"], ["ACGT"], [1])
+    (tmp_path / "cut.fa.gz").write_bytes(gzip.compress(b">r1\nACGT\n")[:-6])
+    for read in (
+        read_labelled_fasta,
+        lambda *files: write_encoded(*files, "dna", tmp_path / "x.npy", tmp_path / "y.npy"),
+    ):
+        with pytest.raises(InputDataError, match=r"cut\.fa\.gz: starts as gzip but does not decompress"):
+            read(tmp_path / "cut.fa.gz", tmp_path / "l.tsv.gz")
+
+
+@pytest.mark.parametrize("compress", [False, True])
+@pytest.mark.parametrize(
+    "fasta, message",
+    [
+        (
+            b">r1\nACGT\n>r2\nAC\xffT\n",
+            "line 4: the sequence of record 'r2' has byte 0xff, which is not UTF-8 text; expected ASCII letters",
+        ),
+        (
+            b">r1\nACGT\n>r2\nAC\xe2\x80\x93T\n",
+            "line 4: the sequence of record 'r2' has character '\u2013' (U+2013); expected ASCII letters",
+        ),
+        (
+            b">r1\nACGT\n>r2 a\xe2\x80\x93b\nACGT\n",
+            "line 3: the header of record 'r2' has character '\u2013' (U+2013); expected ASCII text",
+        ),
+        (
+            b">r1\nACGT\n>r\xff2\nACGT\n",
+            "line 3: the header of record 'r\ufffd2' has byte 0xff, which is not UTF-8 text; expected ASCII text",
+        ),
+    ],
+    ids=["byte in sequence", "en-dash in sequence", "en-dash in header", "byte in header"],
+)
+def test_non_ascii_bytes_are_named_by_file_line_and_record(tmp_path, fasta, message, compress):
+    (tmp_path / "f.fasta").write_bytes(gzip.compress(fasta) if compress else fasta)
+    (tmp_path / "l.tsv").write_text("id\tlabel\nr1\t0\nr2\t1\n")
+    for read in (
+        read_labelled_fasta,
+        lambda *files: write_encoded(*files, "dna", tmp_path / "x.npy", tmp_path / "y.npy"),
+    ):
+        with pytest.raises(InputDataError) as error:
+            read(tmp_path / "f.fasta", tmp_path / "l.tsv")
+        assert str(error.value) == f"{tmp_path / 'f.fasta'}, {message}"
+
+
+def test_a_letter_that_is_not_ascii_is_named_by_encode():
+    with pytest.raises(EncodingError, match="record 'b', position 3: letter '\u2013' is not a dna letter"):
+        encode(["a", "b"], ["ACGT", "AC\u2013T"], "dna")
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ("id\tlabel\nr1\t0\nr2\t\nr3\t1\n", "line 3: no label for 'r2'; expected 0 or 1"),
+        ("id\tlabel\nr1\t0\n\nr2\t1\nr3\t1\n", "line 3 is blank; expected the id of a record in"),
+        ("id\tlabel\nr1\t0\n\t1\nr3\t1\n", "line 3: the id is empty"),
+        ("id\tlabel\nr1\t0\n\nr2\t1\tx\nr3\t1\n", "line 4: 3 fields; expected 2 tab-separated columns"),
+        ("id\tlabel\nr1\t0\nr2\t1\nr3\t2\n", "line 4: label '2' for 'r3'; expected 0 or 1"),
+        ("id\tlabel\nr1\t0\nr2\t1\nr1\t1\n", "line 4: id 'r1' appears twice"),
+        ("id\tlabel\nr1\t0\nr2\xff\t1\nr3\t1\n", "line 3: byte 0xff, which is not UTF-8 text; expected a UTF-8 TSV"),
+    ],
+)
+def test_labels_errors_name_the_exact_line(tmp_path, labels, message):
+    (tmp_path / "f.fasta").write_text(">r1\nACGT\n>r2\nACGT\n>r3\nACGT\n")
+    (tmp_path / "l.tsv").write_bytes(labels.encode("latin-1"))
+    with pytest.raises(InputDataError, match=f"l\\.tsv, {re.escape(message)}"):
+        read_labelled_fasta(tmp_path / "f.fasta", tmp_path / "l.tsv")
+
+
+def test_blank_lines_that_end_the_labels_file_are_harmless(tmp_path):
+    (tmp_path / "f.fasta").write_text(">r1\nACGT\n>r2\nACGT\n")
+    (tmp_path / "l.tsv").write_text("id\tlabel\nr2\t1\nr1\t0\n\n\n")
+    assert read_labelled_fasta(tmp_path / "f.fasta", tmp_path / "l.tsv")[2] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "fasta, labels, message",
+    [
+        (">r1\nACG\nT\n\n>r2\nAC\nGT\n>r1\nACGT\n", "", "line 8: record 'r1' appears twice"),
+        (">r1\nACG\nT\n\n>r2\nAC\nGT\n>r3\nACGTA\n", "", "line 8: record 'r3' is 5 letters long; expected seq_len 4"),
+        (">r1\nACGTACGTACGT\n>r2\n>r3\nACGT\n", "", "line 3: record 'r2' has an empty sequence"),
+        (">r1\nA\nC\nG\nT\n> \nACGT\n", "", "line 6: a record has an empty id"),
+        (">r1\nACG\nT\n\n>r2\nAC\nGT\n>r3\nACGT\n", "id\tlabel\nr1\t0\nr2\t1\n", "line 8: record 'r3' has no label"),
+    ],
+)
+def test_fasta_errors_name_the_exact_line(tmp_path, fasta, labels, message):
+    (tmp_path / "f.fasta").write_text(fasta)
+    (tmp_path / "l.tsv").write_text(labels or "id\tlabel\nr1\t0\nr2\t1\nr3\t1\n")
+    with pytest.raises(InputDataError, match=f"f\\.fasta, {re.escape(message)}"):
+        read_labelled_fasta(tmp_path / "f.fasta", tmp_path / "l.tsv", seq_len=4 if "seq_len" in message else None)

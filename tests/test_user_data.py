@@ -1,6 +1,8 @@
 """Your own FASTA + labels instead of the simulation (dna.input)."""
 
 import copy
+import gzip
+from pathlib import Path
 
 import pytest
 import yaml
@@ -69,6 +71,28 @@ def empty_labels(fasta, labels):
     labels.write_text("")
 
 
+def en_dash_in_sequence(fasta, labels):
+    lines = fasta.read_text().splitlines()
+    lines[1] = "\u2013" + lines[1][1:]  # as a word processor writes a hyphen
+    fasta.write_text("\n".join(lines) + "\n")
+
+
+def byte_in_header(fasta, labels):
+    fasta.write_bytes(fasta.read_bytes().replace(b"train_000002 ", b"train_000002\xff ", 1))
+
+
+def empty_label_cell(fasta, labels):
+    lines = labels.read_text().splitlines()
+    cells = lines[2].split("\t")  # the second row, line 3 of the file
+    lines[2] = "\t".join([cells[0], ""] + cells[2:])  # columns id, label, ...
+    labels.write_text("\n".join(lines) + "\n")
+
+
+def blank_line_in_labels(fasta, labels):
+    lines = labels.read_text().splitlines()
+    labels.write_text("\n".join(lines[:4] + [""] + lines[4:]) + "\n")
+
+
 @pytest.mark.parametrize(
     "damage, message",
     [
@@ -79,6 +103,13 @@ def empty_labels(fasta, labels):
         (unknown_label_id, "train.tsv, line 5: id 'train_999999' has no record"),
         (missing_label, "record 'train_000019' has no label in"),
         (empty_labels, "train.tsv: the labels file is empty"),
+        (
+            en_dash_in_sequence,
+            "train.fasta, line 2: the sequence of record 'train_000000' has character '\u2013' (U+2013)",
+        ),
+        (byte_in_header, "train.fasta, line 7: the header of record 'train_000002\ufffd' has byte 0xff"),
+        (empty_label_cell, "train.tsv, line 3: no label for 'train_000001'; expected 0 or 1"),
+        (blank_line_in_labels, "train.tsv, line 5 is blank"),
     ],
 )
 def test_bad_user_data_is_named_by_file_and_record(tmp_path, damage, message):
@@ -87,6 +118,16 @@ def test_bad_user_data_is_named_by_file_and_record(tmp_path, damage, message):
     with pytest.raises(ConfigError) as error:
         validate_config(config_with(splits), SCHEMA)
     assert "config key dna.input.train" in str(error.value) and message in str(error.value)
+
+
+def test_gzipped_user_data_passes(tmp_path):
+    splits = user_files(tmp_path)
+    for files in splits.values():
+        for kind, suffix in (("fasta", ".fa.gz"), ("labels", ".tsv.gz")):
+            gzipped = tmp_path / f"{Path(files[kind]).stem}{suffix}"
+            gzipped.write_bytes(gzip.compress(Path(files[kind]).read_bytes()))
+            files[kind] = str(gzipped)
+    validate_config(config_with(splits), SCHEMA)
 
 
 def test_a_missing_file_is_named(tmp_path):

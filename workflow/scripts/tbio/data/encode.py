@@ -59,8 +59,8 @@ def _code_table(table: np.ndarray, channels: int) -> bytes:
 
 
 CODES = {name: _code_table(table, channels) for name, (_, table, channels) in ALPHABETS.items()}
-# fasta_blocks closes each record with '>': it must map to INVALID
-assert all(codes[ord(">")] == INVALID for codes in CODES.values())
+# fasta_blocks closes each record with '>', and encode writes '?' for a letter that is not ASCII
+assert all(codes[ord(">")] == codes[ord("?")] == INVALID for codes in CODES.values())
 
 
 def _onehot(codes: np.ndarray, channels: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -88,11 +88,13 @@ def encode(ids: list[str], seqs: list[str], alphabet: str) -> np.ndarray:
             f"has {len(seqs[shortest])}"
         )
     seq_len = lengths.pop()
-    letters = "".join(seqs).encode("latin-1")
+    joined = "".join(seqs)
+    # one byte per letter: '?' (INVALID in every alphabet) for one that is not ASCII
+    letters = joined.encode("ascii", errors="replace")
     codes = np.frombuffer(letters.translate(CODES[alphabet]), dtype=np.uint8).reshape(len(seqs), seq_len)
     if codes.size and codes.max() == INVALID:
         row, position = np.argwhere(codes == INVALID)[0]
-        letter = chr(letters[row * seq_len + position])
+        letter = joined[row * seq_len + position]
         raise EncodingError(
             f"record {ids[row]!r}, position {position + 1}: letter {letter!r} is not a "
             f"{alphabet} letter (expected one of {ALPHABETS[alphabet][0]} or an ambiguity code)"
