@@ -274,3 +274,17 @@ def test_a_killed_training_job_is_redone_to_the_same_result(tmp_path):
     checkpoint = Path(target).with_name("checkpoint.pt")
     assert (killed / checkpoint).read_bytes() == (reference / checkpoint).read_bytes()
     assert not resume.exists()
+
+
+def test_a_truncated_metrics_file_is_rebuilt_by_the_job_that_wrote_it(finished_copy):
+    """A metrics.json cut short after its job finished is an incomplete output:
+    its training job reruns (to the same result) and then the report, instead
+    of the old report being deleted and the new one failing on the file."""
+    target = finished_copy / "results/models/dna/d8/cnn/seed1/metrics.json"
+    whole = comparable(target)
+    target.write_text(target.read_text()[:40])
+    assert planned_jobs(finished_copy) == {"train_cnn": 1, "report": 1}
+    run = run_snakemake(finished_copy, "--cores", "2", "--configfile", "config/test.yaml")
+    assert f"{target.relative_to(finished_copy)} is not whole JSON" in run.stdout + run.stderr
+    assert comparable(target) == whole
+    assert planned_jobs(finished_copy) == {}
