@@ -276,6 +276,32 @@ def test_a_killed_training_job_is_redone_to_the_same_result(tmp_path):
     assert not resume.exists()
 
 
+def test_a_killed_job_rerun_on_other_data_starts_afresh(tmp_path):
+    """Kill the Enformer job after an epoch, change dna.data_seed, unlock, rerun:
+    the saved state belongs to the old data, so training starts from epoch 1."""
+    target = "results/models/dna/d100/enformer/seed1/metrics.json"
+    workdir = copy_workflow(tmp_path / "killed")
+    (workdir / "config/longer.yaml").write_text("dna:\n  n_train: 1000\nmodels:\n  enformer: {epochs: 5, min_epochs: 5}\n")
+    overrides = ["--configfile", "config/test.yaml", "config/longer.yaml"]
+    command = [snakemake_binary(), target, "--cores", "1", *overrides]
+    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    resume = workdir / "results/resume/dna/d100/enformer/seed1.pt"
+    deadline = time.time() + 300
+    while time.time() < deadline and not resume.exists():
+        time.sleep(0.2)
+    assert resume.exists(), "the training job never wrote its per-epoch state"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+    (workdir / "config/seed.yaml").write_text("dna:\n  data_seed: 8\n")
+    overrides.append("config/seed.yaml")
+    run_snakemake(workdir, "--unlock", *overrides)
+    run_snakemake(workdir, target, "--cores", "1", *overrides)
+    assert json.loads((workdir / target).read_text())["resumed_from_epoch"] == 0
+    log = (workdir / "results/logs/train_enformer/d100_seed1.log").read_text()
+    assert "belongs to other data or settings; training starts afresh" in log and "resumed" not in log
+
+
 def test_a_truncated_metrics_file_is_rebuilt_by_the_job_that_wrote_it(finished_copy):
     """A metrics.json cut short after its job finished is an incomplete output:
     its training job reruns (to the same result) and then the report, instead
