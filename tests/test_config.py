@@ -137,3 +137,17 @@ def test_snakemake_refuses_a_non_finite_value_from_yaml(tmp_path):
     result = run_snakemake(workdir, "-n", "--configfile", "config/test.yaml", "bad.yaml", check=False)
     assert result.returncode != 0
     assert "config key models.cnn.lr is inf; expected a finite number." in result.stdout + result.stderr
+
+
+def test_snakemake_refuses_a_config_whose_jobs_cannot_fit_in_memory(tmp_path):
+    """Estimated from the config before any job (tbio/resources.py), naming the keys."""
+    workdir = copy_workflow(tmp_path / "wf")
+    huge = ["--config", "dna={n_train: 50000000}"]
+    result = run_snakemake(workdir, "--cores", "1", "--configfile", "config/test.yaml", *huge, check=False)
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert "config keys dna.n_train (50000000) and dna.seq_len (256) make each simulate_dna job need about" in out
+    assert "raise memory_limit_mb" in out
+    assert not (workdir / "results").exists() and not (workdir / "data").exists()
+    # a cluster with bigger nodes: say so, and the same config is planned
+    run_snakemake(workdir, "-n", "--configfile", "config/test.yaml", *huge, "memory_limit_mb=1000000000")

@@ -116,6 +116,7 @@ JOBS_OF_SECTION = {
     "scaling": {"attention_scaling": 1},
     "threads": {"train_cnn": 4, "train_enformer": 4, "train_performer": 2, "train_transformer": 2},
     "use_gpu": {},  # asks the cluster for a GPU; changes no result
+    "memory_limit_mb": {},  # a check before any job; changes no result
 }
 NOT_HERE = {"dna.distances", "dna.input", "seeds"}  # add or swap data sets: tests above and in test_user_data
 
@@ -154,7 +155,7 @@ def candidates(value, siblings: list):
     if isinstance(value, str):
         return same_kind + [value[::-1], value[1:] + value[0], "learned", "sinusoidal", "revcomp", "none"]
     if value is None:
-        return [5]
+        return [100_000]
     raise AssertionError(f"no candidate values for {value!r}")
 
 

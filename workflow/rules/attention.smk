@@ -1,6 +1,6 @@
-# Resources, from the default run's benchmark files: the scaling benchmark peaks
-# at 640 MB RSS and takes about 30 s on 2 threads (mem_mb=8000 leaves room for
-# 32k tokens); the approximation error about 320 MB and 13 s.
+# Resources: mem_mb is estimated from the config (common.smk, tbio/resources.py);
+# runtime from the default run's benchmark files: the scaling benchmark takes
+# about 30 s on 2 threads, the approximation error about 13 s.
 
 
 rule attention_approximation:
@@ -20,7 +20,7 @@ rule attention_approximation:
         "../../envs/workflow.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=MEM_MB["attention_approximation"],
         runtime=10,
     params:
         settings=canonical(config["approximation"]),
@@ -45,7 +45,7 @@ rule attention_scaling:
         "../../envs/workflow.yaml"
     threads: config["scaling"]["threads"]
     resources:
-        mem_mb=8000,
+        mem_mb=MEM_MB["attention_scaling"],
         runtime=20,
     params:
         settings=canonical(config["scaling"]),

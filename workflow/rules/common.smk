@@ -8,13 +8,21 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from snakemake.logging import logger
 from tbio.config import ConfigError, validate_config
+from tbio.resources import check_memory, machine_memory_mb, requested_mem_mb
 
 # Our own validator rather than snakemake.utils.validate: it fills the same
 # schema defaults but reports one sentence naming the key, value and range.
+# Then every job's peak memory, estimated from the config, must fit: checked
+# where the run is planned, not again inside each job on a cluster node.
 try:
     config.update(validate_config(config, workflow.source_path("../schemas/config.schema.yaml")))
+    if workflow.is_main_process:
+        check_memory(config, config["memory_limit_mb"] or machine_memory_mb())
 except ConfigError as error:
     raise WorkflowError(f"Invalid config: {error}") from None
+
+# resources: mem_mb of every rule (tbio/resources.py says how each is estimated)
+MEM_MB = requested_mem_mb(config)
 
 
 wildcard_constraints:

@@ -1,6 +1,6 @@
-# Resources, from the default run's benchmark files (results/rule_benchmarks): each
-# simulation peaks under 90 MB RSS and takes about 1 s; mem_mb and runtime leave
-# ample room for configs ten times larger.
+# Resources: mem_mb is estimated from the config (common.smk, tbio/resources.py);
+# runtime from the default run's benchmark files (results/rule_benchmarks): each
+# simulation takes about 1 s, so runtime leaves ample room for larger configs.
 
 
 rule simulate_dna:
@@ -17,7 +17,7 @@ rule simulate_dna:
         "../../envs/workflow.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=MEM_MB["simulate_dna"],
         runtime=10,
     params:
         settings=dna_simulation_settings(),
@@ -39,7 +39,7 @@ rule simulate_protein:
         "../../envs/workflow.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=MEM_MB["simulate_protein"],
         runtime=10,
     params:
         settings=canonical(config["protein"]),

@@ -1,5 +1,5 @@
-# Resources, from the default run's benchmark files: under 90 MB RSS and 1 s per
-# split; mem_mb covers a 100 Mbp FASTA (one uint8 byte per base and channel).
+# Resources: mem_mb is estimated from the config (common.smk, tbio/resources.py);
+# runtime from the default run's benchmark files: about 1 s per split.
 
 
 rule encode_onehot:
@@ -17,7 +17,7 @@ rule encode_onehot:
         "../../envs/workflow.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=MEM_MB["encode_onehot"],
         runtime=10,
     params:
         alphabet=alphabet_of,

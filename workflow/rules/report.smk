@@ -91,7 +91,7 @@ rule report:
         "../../envs/workflow.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=MEM_MB["report"],
         runtime=10,
     script:
         "../scripts/report.py"

@@ -1,6 +1,6 @@
-# Resources, from the default run's benchmark files: every training job peaks at
-# 420-535 MB RSS and takes 3-60 s on one thread; mem_mb=2000 and runtime=30 min
-# leave room for larger configs. Torch uses threads.train (default 1) threads,
+# Resources: mem_mb is estimated from the config (common.smk, tbio/resources.py);
+# runtime from the default run's benchmark files: 3-60 s on one thread, so
+# 30 min leaves room for larger configs. Torch uses threads.train (default 1) threads,
 # carried in the settings, so that results are bit-identical across --cores and
 # executors; threads: only tells the scheduler.
 
@@ -21,7 +21,7 @@ rule train_cnn:
         "../../envs/workflow.yaml"
     threads: config["threads"]["train"]
     resources:
-        mem_mb=2000,
+        mem_mb=MEM_MB["train_cnn"],
         runtime=30,
         gpu=training_gpus(),
     params:
@@ -48,7 +48,7 @@ rule train_enformer:
         "../../envs/workflow.yaml"
     threads: config["threads"]["train"]
     resources:
-        mem_mb=2000,
+        mem_mb=MEM_MB["train_enformer"],
         runtime=30,
         gpu=training_gpus(),
     params:
@@ -73,7 +73,7 @@ rule train_performer:
         "../../envs/workflow.yaml"
     threads: config["threads"]["train"]
     resources:
-        mem_mb=2000,
+        mem_mb=MEM_MB["train_performer"],
         runtime=30,
         gpu=training_gpus(),
     params:
@@ -98,7 +98,7 @@ rule train_transformer:
         "../../envs/workflow.yaml"
     threads: config["threads"]["train"]
     resources:
-        mem_mb=2000,
+        mem_mb=MEM_MB["train_transformer"],
         runtime=30,
         gpu=training_gpus(),
     params:
