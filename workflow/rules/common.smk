@@ -110,7 +110,9 @@ def whole_json(paths):
         except FileNotFoundError:
             continue
         except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
-            logger.warning(f"{path} is not whole JSON ({error}): marked incomplete, so the job that wrote it runs again.")
+            logger.warning(
+                f"{path} is not whole JSON ({error}): marked incomplete, so the job that wrote it runs again."
+            )
             mark_incomplete(path)
     return paths
 

@@ -80,9 +80,6 @@ rule report:
             caption="../report/cost_table.rst",
             category="Cost",
         ),
-    params:
-        # the page prints the whole config, so any change of it reruns the report
-        config=canonical(config),
     log:
         "results/logs/report/report.log",
     benchmark:
@@ -93,5 +90,8 @@ rule report:
     resources:
         mem_mb=MEM_MB["report"],
         runtime=10,
+    params:
+        # the page prints the whole config, so any change of it reruns the report
+        config=canonical(config),
     script:
         "../scripts/report.py"
