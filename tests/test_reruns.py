@@ -242,6 +242,22 @@ def test_two_runs_give_bit_identical_metrics_and_checkpoints(test_run, tmp_path)
     assert checked == 12
 
 
+def kill_after_first_epoch(workdir: Path, target: str, overrides: list[str]) -> Path:
+    """Run snakemake for ``target`` (an Enformer job of d100, seed 1) and SIGKILL
+    the whole run once the job has saved its first epoch; the state file."""
+    command = [snakemake_binary(), target, "--cores", "1", *overrides]
+    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    resume = workdir / "results/resume/dna/d100/enformer/seed1.pt"
+    deadline = time.time() + 300
+    while time.time() < deadline and not resume.exists():
+        time.sleep(0.2)
+    assert resume.exists(), "the training job never wrote its per-epoch state"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (workdir / target).exists(), "a killed job left an output that looks complete"
+    return resume
+
+
 def test_a_killed_training_job_is_redone_to_the_same_result(tmp_path):
     """SIGKILL the whole run while an Enformer job is mid-training; the next
     run resumes from its last finished epoch and ends where an uninterrupted
@@ -255,16 +271,7 @@ def test_a_killed_training_job_is_redone_to_the_same_result(tmp_path):
 
     killed = copy_workflow(tmp_path / "killed")
     (killed / "config/longer.yaml").write_text(longer)
-    command = [snakemake_binary(), target, "--cores", "1", *overrides]
-    process = subprocess.Popen(command, cwd=killed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    resume = killed / "results/resume/dna/d100/enformer/seed1.pt"
-    deadline = time.time() + 300
-    while time.time() < deadline and not resume.exists():
-        time.sleep(0.2)
-    assert resume.exists(), "the training job never wrote its per-epoch state"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    assert not (killed / target).exists(), "a killed job left an output that looks complete"
+    resume = kill_after_first_epoch(killed, target, overrides)
 
     # as a user would after a crash: release the stale lock, run again
     run_snakemake(killed, "--unlock", *overrides)
@@ -284,15 +291,7 @@ def test_a_killed_job_rerun_on_other_data_starts_afresh(tmp_path):
     workdir = copy_workflow(tmp_path / "killed")
     (workdir / "config/longer.yaml").write_text("dna:\n  n_train: 1000\nmodels:\n  enformer: {epochs: 5, min_epochs: 5}\n")
     overrides = ["--configfile", "config/test.yaml", "config/longer.yaml"]
-    command = [snakemake_binary(), target, "--cores", "1", *overrides]
-    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    resume = workdir / "results/resume/dna/d100/enformer/seed1.pt"
-    deadline = time.time() + 300
-    while time.time() < deadline and not resume.exists():
-        time.sleep(0.2)
-    assert resume.exists(), "the training job never wrote its per-epoch state"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_after_first_epoch(workdir, target, overrides)
 
     (workdir / "config/seed.yaml").write_text("dna:\n  data_seed: 8\n")
     overrides.append("config/seed.yaml")

@@ -46,7 +46,7 @@ in the functions below):
   approximation table.
 
 In short (bytes; ``BACKWARD`` 1.75, ``DATA_MARGIN`` 1.25; torch jobs start
-from TORCH_MB + TORCH_RUNTIME_MB = 465 MB, the others from 100 or 220 MB):
+from TORCH_MB + TORCH_RUNTIME_MB = 710 MB, the others from 150 or 220 MB):
 
     simulate   sum_s n_s (L + 750) + max_s n_s max(9 L [DNA], 1000)
     encode     max_s n_s (L (C + 4) + L/60 + 1170)              (larger of DNA, protein)
@@ -71,46 +71,47 @@ allocate nothing new), one thread (scaling: 2). From the repository root:
 
     .venv/bin/python tests/benchmarks/bench_memory.py
 
-took 5.5 minutes on a 2-core x86-64 machine with torch 2.13.0+cpu and
-Python 3.11; MB = 10**6 bytes; repeated runs vary by up to 5 % (training)
-and 15 % (scaling: 775 and 868 MB for the default). The report, measured on
-the synthetic run of tests/test_report.py (4 distances, 3 seeds), peaked at
-171 MB (estimate for the default config: 227).
+took 6 minutes on a 2-core x86-64 machine with torch 2.13.0+cpu and
+Python 3.11 (2026-11-27); MB = 10**6 bytes; repeated runs vary by up to 5 %
+(training) and 15 % (scaling). The estimates sit 1.4-2.5x above these
+measurements because the import constants cover a CUDA build of torch (see
+TORCH_MB). The report, measured on the synthetic run of tests/test_report.py
+(4 distances, 3 seeds), peaked at 171 MB.
 
-    config           rule                     measured  estimate  ratio
-    toy              simulate_dna                   82       101  1.23
-    toy              simulate_protein               81       101  1.25
-    toy              encode_onehot                  83       101  1.22
-    toy              train_cnn                     392       491  1.25
-    toy              train_enformer                422       515  1.22
-    toy              train_performer               422       517  1.23
-    toy              train_transformer             393       504  1.28
-    toy              attention_approximation       287       472  1.64
-    toy              attention_scaling             444       625  1.41
-    default          simulate_dna                   90       114  1.27
-    default          simulate_protein               84       106  1.26
-    default          encode_onehot                  95       116  1.22
-    default          train_cnn                     407       507  1.25
-    default          train_enformer                501       593  1.18
-    default          train_performer               480       588  1.23
-    default          train_transformer             447       575  1.29
-    default          attention_approximation       299       479  1.60
-    default          attention_scaling             868      1333  1.54
-    dna_n60k         simulate_dna                  360       478  1.33
-    dna_n60k         encode_onehot                 257       417  1.62
-    dna_n60k         train_cnn                     704       851  1.21
-    dna_n120k        train_cnn                     828      1181  1.43
-    dna_len4096      train_cnn                     404       510  1.26
-    dna_len4096      train_enformer               2073      2912  1.40
-    enformer_wide    train_enformer               1698      2212  1.30
-    cnn_wide         train_cnn                     707       939  1.33
-    protein_len2048  train_performer               903      1099  1.22
-    protein_len2048  train_transformer             834      1077  1.29
-    protein_wide     train_performer              1848      3144  1.70
-    protein_wide     train_transformer            1644      2875  1.75
-    protein_n50k     simulate_protein              125       202  1.62
-    protein_n50k     encode_onehot                 381       479  1.26
-    features4096     attention_approximation       332       502  1.51
+    config           rule                     measured estimate ratio
+    toy              simulate_dna                  82     151  1.84
+    toy              simulate_protein              81     151  1.85
+    toy              encode_onehot                 84     151  1.81
+    toy              train_cnn                    391     736  1.88
+    toy              train_enformer               419     760  1.81
+    toy              train_performer              420     762  1.82
+    toy              train_transformer            395     749  1.90
+    toy              attention_approximation      289     717  2.48
+    toy              attention_scaling            430     870  2.02
+    default          simulate_dna                  90     164  1.82
+    default          simulate_protein              84     156  1.87
+    default          encode_onehot                 94     166  1.76
+    default          train_cnn                    407     752  1.85
+    default          train_enformer               497     838  1.69
+    default          train_performer              478     833  1.74
+    default          train_transformer            455     820  1.80
+    default          attention_approximation      301     724  2.41
+    default          attention_scaling            986    1578  1.60
+    dna_n60k         simulate_dna                 361     528  1.46
+    dna_n60k         encode_onehot                257     467  1.82
+    dna_n60k         train_cnn                    687    1096  1.60
+    dna_n120k        train_cnn                    828    1426  1.72
+    dna_len4096      train_cnn                    406     755  1.86
+    dna_len4096      train_enformer              2041    3157  1.55
+    enformer_wide    train_enformer              1708    2457  1.44
+    cnn_wide         train_cnn                    771    1184  1.54
+    protein_len2048  train_performer              937    1344  1.43
+    protein_len2048  train_transformer            851    1322  1.55
+    protein_wide     train_performer             1914    3389  1.77
+    protein_wide     train_transformer           1644    3120  1.90
+    protein_n50k     simulate_protein             125     252  2.02
+    protein_n50k     encode_onehot                381     529  1.39
+    features4096     attention_approximation      329     747  2.27
 """
 
 from __future__ import annotations
@@ -123,16 +124,21 @@ MB = 10**6
 FLOAT = 4  # bytes of a float32
 
 # The fixed cost of a process (measured: ru_maxrss right after the imports).
-PYTHON_MB = 100  # python with numpy, pandas and Biopython (simulate, encode): 80 MB
-TORCH_MB = 265  # python with torch, numpy and pandas: 263 MB
+# Imports cost more on other builds than on this project's pinned CPU one: on an H200
+# machine (Python 3.12, torch 2.11.0+cu130) the data jobs peaked at 125 MB and
+# `import torch` alone took 507 MB. A cluster's torch is usually a CUDA build, so the
+# torch base covers that one (tests/benchmarks/bench_memory.py shows the CPU figures).
+PYTHON_MB = 150  # python with numpy, pandas and Biopython (simulate, encode): 80 MB here, 125 there
+TORCH_MB = 510  # python with torch, numpy and pandas: 263 MB (CPU build), 507 MB (CUDA build)
 TORCH_RUNTIME_MB = 200  # torch's kernels, thread pools and allocator caches, once it computes
 REPORT_MB = 220  # pandas, matplotlib and the figures of the report: 171 measured
 SNAKEMAKE_MB = 30  # the preamble Snakemake puts before each rule's script
 # What a cluster allocation holds beside the script: the job's own snakemake
 # process (137 MB measured: /usr/bin/time -v snakemake -n on the toy config).
 SNAKEMAKE_PROCESS_MB = 150
-# A torch job on a GPU also maps CUDA's libraries and context into host memory.
-CUDA_HOST_MB = 2000
+# A torch job computing on a GPU also holds CUDA's context and kernels in host memory:
+# the toy training jobs peaked at 1426-1762 MB on an H200 against 389-417 MB on the CPU.
+CUDA_HOST_MB = 1500
 TORCH_RULES = ("train_cnn", "train_enformer", "train_performer", "train_transformer", "attention_approximation", "attention_scaling")
 
 BACKWARD = 1.75  # saved activations plus the gradients and allocator slack beside them, as a multiple of them
