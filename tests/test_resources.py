@@ -65,16 +65,20 @@ def test_every_rule_gets_a_positive_whole_number_of_mb(default):
     assert all(isinstance(mb, int) and mb > 0 for mb in estimates.values())
 
 
-def test_planning_imports_neither_torch_nor_snakemake(default, tmp_path):
-    """Config validation runs at every `snakemake -n`: the estimate and the
-    check must stay arithmetic."""
+def test_planning_imports_no_scientific_stack(default, tmp_path):
+    """Config validation and the memory check run at every `snakemake -n`, on
+    login nodes too: they must not import torch, numpy, pandas or Biopython
+    (nor snakemake, being library code)."""
     (tmp_path / "config.json").write_text(json.dumps(default))
     code = (
         "import json, sys; sys.path.insert(0, 'workflow/scripts'); "
+        "from tbio.config import validate_config; "
         "from tbio.resources import check_memory, job_memory_mb; "
         f"config = json.load(open({str(tmp_path / 'config.json')!r})); "
+        "config = validate_config(config, 'workflow/schemas/config.schema.yaml'); "
         "job_memory_mb(config); check_memory(config, 24000); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'snakemake')))"
+        "heavy = ('torch', 'snakemake', 'numpy', 'pandas', 'Bio'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -9,7 +9,7 @@ import yaml
 
 from conftest import ROOT, copy_workflow, run_snakemake
 from test_reruns import planned_jobs
-from tbio.config import ConfigError, validate_config
+from tbio.config import ConfigError, check_user_dna, validate_config
 from tbio.data.fasta import write_records
 from tbio.data.simulate import simulate_dna
 
@@ -35,7 +35,10 @@ def config_with(splits, seq_len=64):
 
 
 def test_valid_user_data_passes(tmp_path):
-    validate_config(config_with(user_files(tmp_path)), SCHEMA)
+    splits = user_files(tmp_path)
+    validate_config(config_with(splits), SCHEMA)
+    rows = check_user_dna(splits, 64)
+    assert [(row["split"], row["records"]) for row in rows] == [("train", 20), ("val", 20), ("test", 20)]
 
 
 def empty(fasta, labels):
@@ -115,8 +118,9 @@ def blank_line_in_labels(fasta, labels):
 def test_bad_user_data_is_named_by_file_and_record(tmp_path, damage, message):
     splits = user_files(tmp_path)
     damage(tmp_path / "train.fasta", tmp_path / "train.tsv")
+    validate_config(config_with(splits), SCHEMA)  # planning reads no contents: cheap for any size
     with pytest.raises(ConfigError) as error:
-        validate_config(config_with(splits), SCHEMA)
+        check_user_dna(splits, 64)
     assert "config key dna.input.train" in str(error.value) and message in str(error.value)
 
 
@@ -127,7 +131,7 @@ def test_gzipped_user_data_passes(tmp_path):
             gzipped = tmp_path / f"{Path(files[kind]).stem}{suffix}"
             gzipped.write_bytes(gzip.compress(Path(files[kind]).read_bytes()))
             files[kind] = str(gzipped)
-    validate_config(config_with(splits), SCHEMA)
+    assert sum(row["records"] for row in check_user_dna(splits, 64)) == 60
 
 
 def test_a_missing_file_is_named(tmp_path):
@@ -148,8 +152,26 @@ def test_the_workflow_trains_on_user_data_instead_of_simulating(tmp_path):
     assert "simulate_dna" not in jobs
     assert jobs["train_cnn"] == 2 and jobs["train_enformer"] == 2  # one data set x 2 seeds
     assert jobs["encode_onehot"] == 6  # 3 user splits + 3 protein splits
+    assert jobs["check_user_dna"] == 1
     run_snakemake(
         workdir, "results/models/dna/user/cnn/seed1/metrics.json", "--cores", "2",
         "--configfile", "config/test.yaml", "config/mine.yaml",
     )
     assert (workdir / "results/models/dna/user/cnn/seed1/checkpoint.pt").exists()
+
+
+def test_a_bad_user_file_stops_the_run_before_any_training(tmp_path):
+    """Planning does not read the files (a dry run passes); the first job
+    does, and stops the run with the same sentence before anything is encoded."""
+    workdir = copy_workflow(tmp_path / "wf")
+    splits = user_files(workdir / "mine")
+    bad_letter(workdir / "mine/train.fasta", workdir / "mine/train.tsv")
+    (workdir / "config/mine.yaml").write_text(yaml.safe_dump({"dna": {"input": splits, "seq_len": 64}}))
+    overrides = ["--configfile", "config/test.yaml", "config/mine.yaml"]
+    run_snakemake(workdir, "-n", *overrides)
+    result = run_snakemake(workdir, "--cores", "2", *overrides, check=False)
+    assert result.returncode != 0
+    assert "record 'train_000000', position 1: letter 'Z' is not a dna letter" in result.stdout + result.stderr
+    assert not list((workdir / "results").glob("encoded/dna/**/*.npy"))
+    assert not (workdir / "results/models").exists()
+

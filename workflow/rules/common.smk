@@ -152,15 +152,25 @@ def dna_arrays(wildcards):
     return encoded_arrays(f"dna/{wildcards.dna_set}")
 
 
-def sequences(wildcards):
-    return split_files(wildcards.dataset, wildcards.split)
-
-
 def split_files(dataset, split):
     """The FASTA and labels of one split: simulated, or the user's own."""
     if dataset == "dna/user":
         return {"fasta": USER_DNA[split]["fasta"], "labels": USER_DNA[split]["labels"]}
     return {"fasta": f"data/{dataset}/{split}.fasta", "labels": f"data/{dataset}/{split}.labels.tsv"}
+
+
+def sequences(wildcards):
+    """An encoding job's inputs; with the user's own DNA also its check, so
+    that no encoding (and so no training) starts before the check passed."""
+    files = split_files(wildcards.dataset, wildcards.split)
+    if USER_DNA:
+        files["checked"] = "results/user_dna/checked.tsv"
+    return files
+
+
+def user_dna_files():
+    """Every file of dna.input (none when the DNA is simulated)."""
+    return [USER_DNA[split][kind] for split in SPLITS for kind in ("fasta", "labels")] if USER_DNA else []
 
 
 def protein_arrays(wildcards):
@@ -189,7 +199,10 @@ def dna_model_files(models, name):
 def rule_benchmarks():
     """Benchmark files of every job upstream of the report (its cost table)."""
     seeds = config["seeds"]
-    files = [] if USER_DNA else expand("results/rule_benchmarks/simulate_dna/{dna_set}.tsv", dna_set=DNA_SETS)
+    if USER_DNA:
+        files = ["results/rule_benchmarks/check_user_dna/check.tsv"]
+    else:
+        files = expand("results/rule_benchmarks/simulate_dna/{dna_set}.tsv", dna_set=DNA_SETS)
     files += ["results/rule_benchmarks/simulate_protein/protein.tsv"]
     files += expand("results/rule_benchmarks/encode_onehot/dna/{dna_set}/{split}.tsv", dna_set=DNA_SETS, split=SPLITS)
     files += expand("results/rule_benchmarks/encode_onehot/protein/{split}.tsv", split=SPLITS)

@@ -45,3 +45,29 @@ rule simulate_protein:
         settings=canonical(config["protein"]),
     script:
         "../scripts/simulate_protein.py"
+
+
+# Your own DNA (dna.input): its files are read whole and checked here, by the
+# first job of the run, which every encoding job waits on (see sequences() in
+# common.smk), instead of at every `snakemake -n`. A bad file stops the run,
+# naming the file and the record or line, before any training starts.
+rule check_user_dna:
+    input:
+        user_dna_files(),
+    output:
+        "results/user_dna/checked.tsv",
+    log:
+        "results/logs/check_user_dna/check.log",
+    benchmark:
+        "results/rule_benchmarks/check_user_dna/check.tsv"
+    conda:
+        "../../envs/workflow.yaml"
+    threads: 1
+    resources:
+        # reads and encodes one split at a time, as encode_onehot does
+        mem_mb=MEM_MB["encode_onehot"],
+        runtime=10,
+    params:
+        settings=canonical({"input": USER_DNA, "seq_len": config["dna"]["seq_len"]}),
+    script:
+        "../scripts/check_user_dna.py"

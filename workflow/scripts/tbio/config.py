@@ -13,9 +13,7 @@ import yaml
 
 from pathlib import Path
 
-from .data.encode import EncodingError, encode
-from .data.fasta import InputDataError, read_labelled_fasta
-from .data.simulate import AMINO_ACIDS, DNA_ALPHABET, distance_bounds
+from .data.design import AMINO_ACIDS, DNA_ALPHABET, distance_bounds
 
 
 class ConfigError(ValueError):
@@ -154,7 +152,7 @@ def check_consistency(config: dict) -> None:
     if dna["promoter"] == dna["enhancer"]:
         raise ConfigError("config keys dna.promoter and dna.enhancer are the same motif; expected two different motifs.")
     if dna["input"]:
-        check_user_dna(dna["input"], dna["seq_len"])
+        check_user_files_exist(dna["input"])
     lowest, highest = distance_bounds(dna["seq_len"], len(dna["promoter"]), len(dna["enhancer"]))
     if lowest > highest and not dna["input"]:
         raise ConfigError(
@@ -203,13 +201,27 @@ def check_consistency(config: dict) -> None:
             )
 
 
-def check_user_dna(splits: dict, seq_len: int) -> None:
-    """The user's own FASTA + labels, read whole before any job runs: every
-    error names the config key, the file, and the record or line."""
+def check_user_files_exist(splits: dict) -> None:
+    """Each file of the user's own DNA is there: checked while planning, which
+    must stay cheap; their contents are checked by the rule check_user_dna."""
     for split, files in splits.items():
         for kind in ("fasta", "labels"):
             if not Path(files[kind]).is_file():
                 raise ConfigError(f"config key dna.input.{split}.{kind}: no file {files[kind]!r}; expected a readable file.")
+
+
+def check_user_dna(splits: dict, seq_len: int) -> list[dict]:
+    """The user's own FASTA + labels, read whole: every error names the config
+    key, the file, and the record or line. One row per split (records,
+    positives) when all is well. The first job of a run on the user's data,
+    which every encoding job waits on, so a bad file stops the run before any
+    training starts."""
+    from .data.encode import EncodingError, encode  # numpy, pandas and Biopython: not at planning
+    from .data.fasta import InputDataError, read_labelled_fasta
+
+    check_user_files_exist(splits)
+    rows = []
+    for split, files in splits.items():
         try:
             ids, seqs, labels = read_labelled_fasta(files["fasta"], files["labels"], seq_len=seq_len)
             encode(ids, seqs, "dna")
@@ -221,3 +233,5 @@ def check_user_dna(splits: dict, seq_len: int) -> None:
             raise ConfigError(
                 f"config key dna.input.{split}: {files['labels']} has only label {labels[0]}; expected both 0 and 1."
             )
+        rows.append({"split": split, "fasta": files["fasta"], "records": len(ids), "positives": sum(labels)})
+    return rows

@@ -119,6 +119,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+from pathlib import Path
 
 MB = 10**6
 FLOAT = 4  # bytes of a float32
@@ -567,6 +568,9 @@ def check_memory(config: dict, limit_mb: int) -> None:
     named = [f"{key} ({_value(config, key)})" for key in keys]
     where = "this machine has" if limit_mb == machine_memory_mb() else "memory_limit_mb allows"
     tail = f"need about {_size(estimates[rule])}, more than the {_size(limit_mb)} {where}"
+    if not named and config["dna"].get("input"):
+        sizes = sum(_fasta_bytes(files["fasta"]) for files in config["dna"]["input"].values() if Path(files["fasta"]).is_file())
+        named = [f"dna.input ({_size(sizes / MB)} of FASTA)"]
     if not named:
         raise ConfigError(f"each {rule} job would {tail}; lower the data or model sizes or raise memory_limit_mb.")
     listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]

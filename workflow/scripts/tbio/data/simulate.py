@@ -17,9 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DNA_ALPHABET = "ACGT"
-AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
-SPLITS = ("train", "val", "test")
+from .design import AMINO_ACIDS, DNA_ALPHABET, SPLITS, distance_bounds  # noqa: F401 (re-exported)
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
 
@@ -99,16 +97,6 @@ def make_decoy(motif: str, kind: str, alphabet: str) -> str:
         if decoy != motif and decoy != reverse_complement(motif):
             return decoy
     raise SimulationError(f"could not find a shuffled decoy for motif {motif!r}")
-
-
-def distance_bounds(seq_len: int, promoter_len: int, enhancer_len: int) -> tuple[int, int]:
-    """The smallest and largest ``distance_bp`` that keep the enhancer inside
-    the sequence and off the promoter, on both sides."""
-    centre = seq_len // 2
-    lowest = promoter_len // 2 + 1  # upstream element ends before the promoter starts
-    lowest = max(lowest, promoter_len - promoter_len // 2)  # downstream starts after it ends
-    highest = min(seq_len - centre - enhancer_len, centre - enhancer_len + 1)
-    return lowest, highest
 
 
 def element_start(seq_len: int, distance_bp: int, length: int, side: str) -> int:
