@@ -1,4 +1,4 @@
-"""The benchmark suite of issue 8: measures, prints a table per part and
+"""The performance benchmark suite: measures, prints a table per part and
 writes results/benchmarks/*.tsv plus summary.md (every table, ready for the
 README's "Performance" section). Not part of the test run: pytest does not
 collect this folder.
@@ -54,7 +54,7 @@ def arguments() -> argparse.Namespace:
 
 
 def targets(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Issue 8's targets next to what this run measured (no pass/fail exit:
+    """The performance targets next to what this run measured (no pass/fail exit:
     a benchmark measures)."""
     rows = []
 

@@ -1,108 +1,51 @@
+# One training rule per model, train_<model>, all made by the loop below (a rule
+# defined in a loop takes its name from name:). Profiles and the report's cost
+# table use these names. DNA models run one job per (data set, seed) and also
+# write per-position contributions, the enformer its attention too; protein
+# models run one job per seed and write only a checkpoint and metrics.
 # Resources: mem_mb is estimated from the config (common.smk, tbio/resources.py);
 # runtime from the default run's benchmark files: 3-60 s on one thread, so
 # 30 min leaves room for larger configs. Torch uses threads.train (default 1) threads,
 # carried in the settings, so that results are bit-identical across --cores and
 # executors; threads: only tells the scheduler.
 
+# The task of each model, in the order its rule is defined.
+TRAINING_TASKS = dict.fromkeys(DNA_MODELS, "dna") | dict.fromkeys(PROTEIN_MODELS, "protein")
+# Interpretation tables a model writes next to its checkpoint and metrics.
+INTERPRETATION = {"cnn": ["contributions"], "enformer": ["contributions", "attention"]}
 
-rule train_cnn:
-    input:
-        unpack(dna_arrays),
-        code=train_code("cnn"),
-    output:
-        checkpoint="results/models/dna/{dna_set}/cnn/seed{seed}/checkpoint.pt",
-        metrics="results/models/dna/{dna_set}/cnn/seed{seed}/metrics.json",
-        contributions="results/models/dna/{dna_set}/cnn/seed{seed}/contributions.tsv",
-    log:
-        "results/logs/train_cnn/{dna_set}_seed{seed}.log",
-    benchmark:
-        "results/rule_benchmarks/train_cnn/{dna_set}_seed{seed}.tsv"
-    conda:
-        "../../envs/workflow.yaml"
-    threads: config["threads"]["train"]
-    resources:
-        mem_mb=MEM_MB["train_cnn"],
-        runtime=30,
-        gpu=training_gpus(),
-    params:
-        settings=training_settings("cnn", "dna"),
-        resume="results/resume/dna/{dna_set}/cnn/seed{seed}.pt",
-    script:
-        "../scripts/train.py"
+for model, task in TRAINING_TASKS.items():
+    # The model's folder under results/models/ and results/resume/, and a job's
+    # name in the rule's logs/ and rule_benchmarks/ folders. In the f-strings,
+    # doubled braces leave a wildcard for Snakemake.
+    model_dir = f"dna/{{dna_set}}/{model}" if task == "dna" else f"protein/{model}"
+    job_name = "{dna_set}_seed{seed}" if task == "dna" else "seed{seed}"
+    seed_dir = f"results/models/{model_dir}/seed{{seed}}"
+    model_outputs = {"checkpoint": f"{seed_dir}/checkpoint.pt", "metrics": f"{seed_dir}/metrics.json"}
+    for table in INTERPRETATION.get(model, []):
+        model_outputs[table] = f"{seed_dir}/{table}.tsv"
 
-
-rule train_enformer:
-    input:
-        unpack(dna_arrays),
-        code=train_code("enformer"),
-    output:
-        checkpoint="results/models/dna/{dna_set}/enformer/seed{seed}/checkpoint.pt",
-        metrics="results/models/dna/{dna_set}/enformer/seed{seed}/metrics.json",
-        contributions="results/models/dna/{dna_set}/enformer/seed{seed}/contributions.tsv",
-        attention="results/models/dna/{dna_set}/enformer/seed{seed}/attention.tsv",
-    log:
-        "results/logs/train_enformer/{dna_set}_seed{seed}.log",
-    benchmark:
-        "results/rule_benchmarks/train_enformer/{dna_set}_seed{seed}.tsv"
-    conda:
-        "../../envs/workflow.yaml"
-    threads: config["threads"]["train"]
-    resources:
-        mem_mb=MEM_MB["train_enformer"],
-        runtime=30,
-        gpu=training_gpus(),
-    params:
-        settings=training_settings("enformer", "dna"),
-        resume="results/resume/dna/{dna_set}/enformer/seed{seed}.pt",
-    script:
-        "../scripts/train.py"
-
-
-rule train_performer:
-    input:
-        unpack(protein_arrays),
-        code=train_code("performer"),
-    output:
-        checkpoint="results/models/protein/performer/seed{seed}/checkpoint.pt",
-        metrics="results/models/protein/performer/seed{seed}/metrics.json",
-    log:
-        "results/logs/train_performer/seed{seed}.log",
-    benchmark:
-        "results/rule_benchmarks/train_performer/seed{seed}.tsv"
-    conda:
-        "../../envs/workflow.yaml"
-    threads: config["threads"]["train"]
-    resources:
-        mem_mb=MEM_MB["train_performer"],
-        runtime=30,
-        gpu=training_gpus(),
-    params:
-        settings=training_settings("performer", "protein"),
-        resume="results/resume/protein/performer/seed{seed}.pt",
-    script:
-        "../scripts/train.py"
-
-
-rule train_transformer:
-    input:
-        unpack(protein_arrays),
-        code=train_code("transformer"),
-    output:
-        checkpoint="results/models/protein/transformer/seed{seed}/checkpoint.pt",
-        metrics="results/models/protein/transformer/seed{seed}/metrics.json",
-    log:
-        "results/logs/train_transformer/seed{seed}.log",
-    benchmark:
-        "results/rule_benchmarks/train_transformer/seed{seed}.tsv"
-    conda:
-        "../../envs/workflow.yaml"
-    threads: config["threads"]["train"]
-    resources:
-        mem_mb=MEM_MB["train_transformer"],
-        runtime=30,
-        gpu=training_gpus(),
-    params:
-        settings=training_settings("transformer", "protein"),
-        resume="results/resume/protein/transformer/seed{seed}.pt",
-    script:
-        "../scripts/train.py"
+    rule:
+        name:
+            f"train_{model}"
+        input:
+            unpack(dna_arrays if task == "dna" else protein_arrays),
+            code=train_code(model),
+        output:
+            **model_outputs,
+        log:
+            f"results/logs/train_{model}/{job_name}.log",
+        benchmark:
+            f"results/rule_benchmarks/train_{model}/{job_name}.tsv"
+        conda:
+            "../../envs/torch.yaml"
+        threads: config["threads"]["train"]
+        resources:
+            mem_mb=MEM_MB[f"train_{model}"],
+            runtime=30,
+            gpu=training_gpus(),
+        params:
+            settings=training_settings(model, task),
+            resume=f"results/resume/{model_dir}/seed{{seed}}.pt",
+        script:
+            "../scripts/train.py"

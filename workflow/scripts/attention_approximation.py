@@ -4,11 +4,13 @@ number of random features, orthogonal and iid (tbio.bench.attention)."""
 import json
 import sys
 
+# Before the library's import, so that an import error lands in the log too.
+sys.stderr = open(snakemake.log[0], "w")
+
 import torch
 
 from tbio.bench.attention import approximation_error
 
-sys.stderr = open(snakemake.log[0], "w")
 torch.set_num_threads(snakemake.threads)
 settings = json.loads(snakemake.params.settings)  # the approximation section
 table = approximation_error(features_list=settings["features"], draws=settings["draws"])

@@ -2,9 +2,11 @@
 
 import sys
 
+# Before the library's import, so that an import error lands in the log too.
+sys.stderr = open(snakemake.log[0], "w")
+
 from tbio.data.encode import write_encoded
 
-sys.stderr = open(snakemake.log[0], "w")
 shape = write_encoded(
     snakemake.input.fasta,
     snakemake.input.labels,

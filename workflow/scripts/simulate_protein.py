@@ -3,10 +3,12 @@
 import json
 import sys
 
+# Before the library's import, so that an import error lands in the log too.
+sys.stderr = open(snakemake.log[0], "w")
+
 from tbio.data.fasta import write_records
 from tbio.data.simulate import SPLITS, assert_disjoint, simulate_protein, split_seed
 
-sys.stderr = open(snakemake.log[0], "w")
 params = json.loads(snakemake.params.settings)  # the protein section
 sizes = {split: params[f"n_{split}"] for split in SPLITS}
 splits = {

@@ -4,6 +4,9 @@ arrays come from the rule; the work is tbio.train.run.train_job."""
 import json
 import sys
 
+# Before the library's import, so that an import error lands in the log too.
+sys.stderr = open(snakemake.log[0], "w")
+
 from tbio.train.run import train_job
 
 
@@ -12,7 +15,6 @@ def distance_of(dna_set):
     return int(dna_set[1:]) if dna_set and dna_set.startswith("d") else None
 
 
-sys.stderr = open(snakemake.log[0], "w")
 settings = json.loads(snakemake.params.settings)  # see training_settings in common.smk
 promoter = settings.get("promoter")
 outputs = snakemake.output
