@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests use as independent, real tools: samtools (checks
-# our FASTA), a one-node SLURM with munge (the cluster profile), chromium (the
-# report as a person sees it). Installs only what is missing; needs root or sudo.
+# our FASTA), a one-node SLURM with munge (the cluster profile), chromium and
+# chromium-driver (the report as a person sees it, driven by Selenium). Installs
+# only what is missing; needs root or sudo.
 set -euo pipefail
 packages=()
 command -v samtools >/dev/null || packages+=(samtools)
@@ -10,6 +11,7 @@ command -v slurmctld >/dev/null || packages+=(slurmctld)
 command -v slurmd >/dev/null || packages+=(slurmd)
 command -v munged >/dev/null || packages+=(munge)
 command -v chromium >/dev/null || packages+=(chromium)
+command -v chromedriver >/dev/null || packages+=(chromium-driver)
 [ ${#packages[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

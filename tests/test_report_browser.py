@@ -4,22 +4,18 @@ JavaScript error, sortable tables, headline numbers equal to summary.tsv; a
 full-page screenshot is kept under results/ for CI), and Snakemake's own
 `--report` archive.
 
-Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe:
-JSON messages separated by NUL bytes, fd 3 into the browser, fd 4 out of it), so
-nothing beyond Debian's `chromium` package is needed. Without Chromium the
-browser tests skip; they never install anything."""
+Chromium is driven by Selenium (pinned in envs/dev-requirements.txt) through Debian's
+`chromedriver` (package chromium-driver, installed with chromium by
+tests/install_system_deps.sh). Without either, the browser tests skip; they never
+install or download anything (the driver is given by path, so Selenium Manager
+stays idle)."""
 
 from __future__ import annotations
 
 import base64
-import fcntl
-import json
 import os
 import re
-import select
 import shutil
-import subprocess
-import time
 import zipfile
 from pathlib import Path
 
@@ -31,7 +27,7 @@ from tbio.report.page import FIGURES
 SCREENSHOT = ROOT / "results" / "report" / "screenshot.png"
 
 CHROMIUM_FLAGS = [
-    "--headless",
+    "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
     "--no-first-run",
@@ -39,179 +35,70 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
-    "--remote-debugging-pipe",
+    "--window-size=1280,900",
 ]
 
 
-def chromium_binary() -> str | None:
-    candidates = [os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"]
-    return next((shutil.which(c) for c in candidates if c and shutil.which(c)), None)
-
-
-# --- a minimal DevTools-protocol client over a pipe ----------------------------------------
-
-
-class Chromium:
-    """Headless Chromium with its DevTools protocol on fds 3 (commands in) and 4 (replies out)."""
-
-    def __init__(self, binary: str, user_data_dir: Path, timeout: float = 60):
-        commands_read, self._commands = os.pipe()
-        self._replies, replies_write = os.pipe()
-        # copies at fd >= 10, so that moving them onto 3 and 4 in the child cannot clobber one another
-        child_in = fcntl.fcntl(commands_read, fcntl.F_DUPFD_CLOEXEC, 10)
-        child_out = fcntl.fcntl(replies_write, fcntl.F_DUPFD_CLOEXEC, 10)
-        os.close(commands_read)
-        os.close(replies_write)
-
-        def onto_3_and_4():
-            os.dup2(child_in, 3)
-            os.dup2(child_out, 4)
-
-        self.process = subprocess.Popen(
-            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={user_data_dir}", "about:blank"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            pass_fds=(3, 4),
-            preexec_fn=onto_3_and_4,
-        )
-        os.close(child_in)
-        os.close(child_out)
-        self.timeout = timeout
-        self._next_id = 0
-        self._buffer = b""
-        self.events: list[dict] = []
-
-    def _read_message(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([self._replies], [], [], max(left, 0))
-            if not ready:
-                raise TimeoutError("Chromium did not answer in time")
-            chunk = os.read(self._replies, 1 << 20)
-            if not chunk:
-                raise RuntimeError(f"Chromium closed the pipe: {self.stderr_tail()}")
-            self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._commands, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + self.timeout
-        while True:
-            reply = self._read_message(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def wait_for(self, event: str) -> dict:
-        deadline = time.monotonic() + self.timeout
-        for seen in self.events:
-            if seen.get("method") == event:
-                return seen
-        while True:
-            message = self._read_message(deadline)
-            self.events.append(message)
-            if message.get("method") == event:
-                return message
-
-    def stderr_tail(self) -> str:
-        if self.process.poll() is None:
-            return ""
-        return self.process.stderr.read().decode(errors="replace")[-2000:]
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close")
-        except (RuntimeError, TimeoutError, OSError):
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        os.close(self._commands)
-        os.close(self._replies)
+def _which(*names: str | None) -> str | None:
+    return next((shutil.which(n) for n in names if n and shutil.which(n)), None)
 
 
 class Page:
-    """One tab: navigate, evaluate JavaScript, screenshot, and the errors it raised."""
+    """One headless Chromium showing one file: evaluate JavaScript, screenshot, and the errors it raised."""
 
-    def __init__(self, browser: Chromium, width: int = 1280, height: int = 900):
-        self.browser = browser
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            self.send(f"{domain}.enable")
-        self.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        )
+    def __init__(self, path: Path, profile: Path):
+        webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (envs/dev-requirements.txt)")
+        from selenium.webdriver.chrome.service import Service
 
-    def send(self, method: str, params: dict | None = None) -> dict:
-        return self.browser.send(method, params, self.session)
-
-    def open(self, url: str) -> None:
-        self.send("Page.navigate", {"url": url})
-        self.browser.wait_for("Page.loadEventFired")
+        binary = _which(os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome")
+        driver = _which(os.environ.get("CHROMEDRIVER"), "chromedriver")
+        if binary is None or driver is None:
+            pytest.skip(
+                "Chromium or chromedriver not found (Debian: apt-get install -y chromium chromium-driver); "
+                "set CHROMIUM / CHROMEDRIVER to their paths"
+            )
+        options = webdriver.ChromeOptions()
+        options.binary_location = binary
+        for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
+            options.add_argument(flag)
+        # uncaught exceptions, console.error/assert and failed loads come back as SEVERE entries
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(driver), options=options)
+        self._log: list[dict] = []
+        self.driver.get(path.as_uri())  # returns after the load event
 
     def evaluate(self, expression: str):
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"JavaScript failed: {result['exceptionDetails']}")
-        return result["result"].get("value")
+        return self.driver.execute_script(f"return ({expression});")
 
     def errors(self) -> list[str]:
-        """Uncaught exceptions, console.error calls and error-level log entries."""
-        found = []
-        for event in self.browser.events:
-            if event.get("sessionId") != self.session:
-                continue
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                found.append(json.dumps(params["exceptionDetails"])[:500])
-            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                found.append(json.dumps(params.get("args"))[:500])
-            elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-                found.append(params["entry"].get("text", "")[:500])
-        return found
+        """Uncaught exceptions, console.error/assert calls and error-level log entries so far."""
+        self._log += self.driver.get_log("browser")  # each read empties the browser's buffer
+        return [entry["message"][:500] for entry in self._log if entry["level"] == "SEVERE"]
 
     def screenshot(self, path: Path) -> tuple[int, int]:
         """A full-page PNG; returns its CSS size (width, height)."""
-        size = self.send("Page.getLayoutMetrics")["cssContentSize"]
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
         width, height = int(size["width"]), int(size["height"])
-        shot = self.send(
-            "Page.captureScreenshot",
-            {
-                "format": "png",
-                "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
-            },
+        clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+        shot = self.driver.execute_cdp_cmd(
+            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
         )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(shot["data"]))
         return width, height
 
+    def close(self) -> None:
+        self.driver.quit()
+
 
 @pytest.fixture(scope="module")
 def rendered(test_run, tmp_path_factory):
     """report.html of the toy run, loaded in headless Chromium."""
-    binary = chromium_binary()
-    if binary is None:
-        pytest.skip("Chromium not found (Debian: apt-get install -y chromium); set CHROMIUM to its path")
-    browser = Chromium(binary, tmp_path_factory.mktemp("chromium-profile"))
+    page = Page(test_run / "results" / "report" / "report.html", tmp_path_factory.mktemp("chromium-profile"))
     try:
-        page = Page(browser)
-        page.open((test_run / "results" / "report" / "report.html").as_uri())
         yield page
     finally:
-        browser.close()
+        page.close()
 
 
 # --- what a reader sees -----------------------------------------------------------------
@@ -232,6 +119,21 @@ def test_every_figure_loaded_and_no_javascript_error(rendered):
     assert not broken, f"figures that did not load: {broken}"
     assert all(image["src"].startswith("data:image/png;base64") for image in images), "figures must be embedded"
     assert rendered.errors() == []
+
+
+def test_the_error_check_catches_a_broken_script(test_run, tmp_path):
+    """A copy of the report with a failing script and a console.error: both must be reported."""
+    page_html = (test_run / "results" / "report" / "report.html").read_text()
+    broken = tmp_path / "report.html"
+    script = '<script>console.error("logged on purpose"); null.boom();</script>'
+    broken.write_text(page_html.replace("</body>", script + "</body>", 1))
+    page = Page(broken, tmp_path / "chromium-profile")
+    try:
+        errors = page.errors()
+    finally:
+        page.close()
+    assert any("logged on purpose" in e for e in errors), errors
+    assert any("Uncaught TypeError" in e for e in errors), errors
 
 
 def test_the_page_needs_nothing_from_outside(rendered):
