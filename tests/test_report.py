@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tbio.report import aggregate, figures, findings, html, provenance
+from tbio.report import aggregate, analysis, figures, findings, html, provenance
 from tbio.report.build import FIGURES, ReportInputs, build_report
 
 RECEPTIVE_FIELD = 75
@@ -250,8 +250,49 @@ def test_per_model_tables_take_distance_model_and_seed_from_the_path(run):
 
 def test_loglog_slope_recovers_a_power_law():
     x = np.array([1024, 2048, 4096, 8192])
-    assert aggregate.loglog_slope(x, 3 * x**1.5) == pytest.approx(1.5)
-    assert np.isnan(aggregate.loglog_slope([1024], [1.0]))
+    assert analysis.loglog_slope(x, 3 * x**1.5) == pytest.approx(1.5)
+    assert np.isnan(analysis.loglog_slope([1024], [1.0]))
+    assert analysis.loglog_slope([512, 1024, 2048], [0.0, 2.0, 8.0]) == pytest.approx(2.0)  # 0 is off the log axis
+
+
+def power_law_table(lengths, slopes: dict, repeats: int = 1) -> pd.DataFrame:
+    """A benchmark table with a known slope per method; each point repeated,
+    its later rows slower (interference only adds time)."""
+    rows = [
+        (method, n, 1e-6 * n**slope * (1 + 0.5 * r), n / 1e3)
+        for method, slope in slopes.items()
+        for n in lengths
+        for r in range(repeats)
+    ]
+    return pd.DataFrame(rows, columns=["method", "seq_len", "seconds_fwd_bwd", "peak_mb"])
+
+
+def test_fit_takes_the_fastest_of_repeated_points_and_recovers_the_slope():
+    table = power_law_table([512, 1024, 2048, 4096], {"favor": 1.0, "exact": 2.0}, repeats=3)
+    fits = analysis.fit_scaling(table)
+    assert fits["favor"].slope == pytest.approx(1.0) and fits["exact"].slope == pytest.approx(2.0)
+    assert (fits["exact"].fit_from_len, fits["exact"].points, fits["exact"].fell_back) == (1024, 3, False)
+    assert analysis.per_length(table).loc[1024, "exact"] == pytest.approx(1e-6 * 1024**2)
+    assert analysis.fit_scaling(table, value="peak_mb")["exact"].slope == pytest.approx(1.0)
+    assert "slope 2.00 over 3 lengths >= 1,024" == fits["exact"].describe()
+
+
+def test_fit_with_fewer_than_two_lengths_from_the_threshold_uses_every_length_and_says_so():
+    toy = analysis.fit_method(power_law_table([256, 512, 1024], {"exact": 2.0}), "exact")
+    assert toy.slope == pytest.approx(2.0) and (toy.fit_from_len, toy.points, toy.fell_back) == (256, 3, True)
+    assert "fewer than 2 lengths reach 1,024, so every length measured is used" in toy.describe()
+    one = analysis.fit_method(power_law_table([256], {"exact": 2.0}), "exact")
+    assert np.isnan(one.slope) and one.describe() == "no slope: 1 length(s) measured, a fit needs 2"
+    assert analysis.fit_method(power_law_table([256], {"exact": 2.0}), "favor").points == 0
+
+
+def test_rule_log_and_report_read_the_benchmark_with_the_same_functions():
+    """tbio.bench.attention (the rule's log; it imports torch) must not fit on
+    its own: its fit_slope and crossover_length come from tbio.report.analysis."""
+    source = (Path(analysis.__file__).parents[1] / "bench" / "attention.py").read_text()
+    assert "from tbio.report.analysis import" in source and "polyfit" not in source and "pivot" not in source
+    assert "crossover_length = analysis.crossover_length" in source
+    assert findings.crossover_length is analysis.crossover_length and findings.fit_scaling is analysis.fit_scaling
 
 
 # --- the headline -------------------------------------------------------------------------
@@ -304,23 +345,23 @@ def test_crossover_is_the_start_of_the_last_run_where_favor_is_faster(favor_fast
     for length, faster in zip((128, 256, 512, 1024), favor_faster):
         rows += [("exact", length, 1.0, 1.0), ("favor", length, 0.5 if faster else 2.0, 1.0)]
     table = pd.DataFrame(rows, columns=["method", "seq_len", "seconds_fwd_bwd", "peak_mb"])
-    assert findings.crossover_length(table) == expected
+    assert analysis.crossover_length(table) == expected
 
 
 def test_crossover_ignores_lengths_exact_attention_skipped():
     table = scaling_rows(favor_faster_from=2048)
     table.loc[(table["method"] == "exact") & (table["seq_len"] == 16384), ["seconds_fwd_bwd", "peak_mb"]] = np.nan
-    assert findings.crossover_length(table) == 2048
+    assert analysis.crossover_length(table) == 2048
     finding = findings.scaling_finding(table)
     assert "not measured at 16,384" in finding.plain()
     assert {n.key: n.value for n in finding.numbers}["longest_common_len"] == 8192
 
 
 def test_slopes_are_fitted_from_1024_tokens_and_fall_back_to_every_length():
-    fits = findings.fit_scaling(scaling_rows())
+    fits = analysis.fit_scaling(scaling_rows())
     assert fits["exact"].slope == pytest.approx(2.0)
     assert fits["favor"].fit_from_len == 1024 and fits["favor"].points == 5
-    toy = findings.fit_scaling(scaling_rows(lengths=(256, 512, 1024)))
+    toy = analysis.fit_scaling(scaling_rows(lengths=(256, 512, 1024)))
     assert toy["exact"].fit_from_len == 256 and toy["exact"].points == 3
 
 
@@ -481,3 +522,35 @@ def test_scaling_finding_names_lengths_where_favor_won_before_losing_again():
     table = pd.DataFrame(rows, columns=["method", "seq_len", "seconds_fwd_bwd", "peak_mb"])
     text = findings.scaling_finding(table).plain()
     assert "FAVOR+ was faster only at 1,024" in text and "every length" not in text
+
+
+def test_captions_come_from_the_rst_files_snakemake_shows(run, tmp_path):
+    """workflow/report/<name>.rst is the one source of a figure's caption:
+    the page shows its text (RST markup as HTML) and adds this run's facts."""
+    from tbio.report.page import CAPTIONS_DIR
+
+    assert (CAPTIONS_DIR / "contributions.rst").exists()
+    smk = (CAPTIONS_DIR.parents[1] / "workflow" / "rules" / "report.smk").read_text()
+    for stem, (_, _, rst) in FIGURES.items():
+        assert f'"../report/{rst}.rst"' in smk, f"Snakemake's report shows another caption for {stem}"
+    captions = tmp_path / "captions"
+    captions.mkdir()
+    for rst in {rst for _, _, rst in FIGURES.values()}:
+        (captions / f"{rst}.rst").write_text(f"**Title {rst}.** Text of\n{rst} with ``code``.\n")
+    run.captions_dir = str(captions)
+    build_report(run, tmp_path / "summary.tsv", tmp_path / "report.html", tmp_path / "figures")
+    page = (tmp_path / "report.html").read_text()
+    assert "<figcaption><b>Title contributions.</b> Text of contributions with <code>code</code>." in page
+    assert re.search(
+        r"<b>Title attention_scaling_figure.</b>[^/]*</code>\. <b>This run:</b>[^<]*FAVOR\+ is faster from 2,048", page
+    )
+    assert page.count("<b>Title learning_curves.</b>") == 2
+
+
+def test_rst_markup_becomes_html_and_text_is_escaped():
+    from tbio.report.page import rst_to_html
+
+    assert (
+        rst_to_html("**A.** x < y,\n``z`` and *w*.\n\nNext.")
+        == "<b>A.</b> x &lt; y, <code>z</code> and <i>w</i>. Next."
+    )

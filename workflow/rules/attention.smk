@@ -17,7 +17,7 @@ rule attention_approximation:
     benchmark:
         "results/rule_benchmarks/attention_approximation/approximation.tsv"
     conda:
-        "../../envs/workflow.yaml"
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=MEM_MB["attention_approximation"],
@@ -30,7 +30,7 @@ rule attention_approximation:
 
 rule attention_scaling:
     input:
-        code=library_files("models/favor", "bench/attention"),
+        code=library_files("models/favor", "bench/attention", "report/analysis"),
     output:
         report(
             "results/report/attention_scaling.tsv",
@@ -42,7 +42,7 @@ rule attention_scaling:
     benchmark:
         "results/rule_benchmarks/attention_scaling/scaling.tsv"
     conda:
-        "../../envs/workflow.yaml"
+        "../../envs/torch.yaml"
     threads: config["scaling"]["threads"]
     resources:
         mem_mb=MEM_MB["attention_scaling"],

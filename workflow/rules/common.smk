@@ -136,6 +136,16 @@ def protein_metrics(wildcards):
     return whole_json(protein_models(PROTEIN_MODELS))
 
 
+def report_templates():
+    """The Jinja2 templates, style and script the report page is rendered from."""
+    return sorted(str(path) for path in Path(LIBRARY, "report", "templates").iterdir() if path.is_file())
+
+
+def report_captions():
+    """The figure captions (workflow/report/*.rst): Snakemake's report and the page read the same files."""
+    return sorted(str(path) for path in Path("workflow", "report").glob("*.rst"))
+
+
 def report_inputs():
     return [
         "results/report/summary.tsv",

@@ -14,7 +14,7 @@ rule simulate_dna:
     benchmark:
         "results/rule_benchmarks/simulate_dna/d{distance}.tsv"
     conda:
-        "../../envs/workflow.yaml"
+        "../../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=MEM_MB["simulate_dna"],
@@ -36,7 +36,7 @@ rule simulate_protein:
     benchmark:
         "results/rule_benchmarks/simulate_protein/protein.tsv"
     conda:
-        "../../envs/workflow.yaml"
+        "../../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=MEM_MB["simulate_protein"],
@@ -61,7 +61,7 @@ rule check_user_dna:
     benchmark:
         "results/rule_benchmarks/check_user_dna/check.tsv"
     conda:
-        "../../envs/workflow.yaml"
+        "../../envs/data.yaml"
     threads: 1
     resources:
         # reads and encodes one split at a time, as encode_onehot does

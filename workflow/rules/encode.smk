@@ -14,7 +14,7 @@ rule encode_onehot:
     benchmark:
         "results/rule_benchmarks/encode_onehot/{dataset}/{split}.tsv"
     conda:
-        "../../envs/workflow.yaml"
+        "../../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=MEM_MB["encode_onehot"],

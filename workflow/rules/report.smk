@@ -12,8 +12,13 @@ rule report:
         scaling="results/report/attention_scaling.tsv",
         rule_benchmarks=rule_benchmarks(),
         config_schema="workflow/schemas/config.schema.yaml",
+        # the page's templates and captions: an edit to one reruns the report
+        templates=report_templates(),
+        captions=report_captions(),
         code=library_files(
             "report/aggregate",
+            "report/analysis",
+            "report/content",
             "report/build",
             "report/figures",
             "report/findings",
@@ -85,7 +90,7 @@ rule report:
     benchmark:
         "results/rule_benchmarks/report/report.tsv"
     conda:
-        "../../envs/workflow.yaml"
+        "../../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=MEM_MB["report"],

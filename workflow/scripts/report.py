@@ -4,9 +4,11 @@ into summary.tsv, report.html and the figures folder."""
 import json
 import sys
 
+# Before the library's import, so that an import error lands in the log too.
+sys.stderr = open(snakemake.log[0], "w")
+
 from tbio.report.build import ReportInputs, build_report
 
-sys.stderr = open(snakemake.log[0], "w")
 inputs = snakemake.input
 build_report(
     ReportInputs(

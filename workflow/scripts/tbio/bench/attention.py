@@ -6,7 +6,8 @@ against exact attention, per number of random features, orthogonal vs iid.
 ``attention_scaling``: forward+backward seconds and peak memory of one
 attention core (q, k, v -> output; the projections around it cost the same
 for both) for FAVOR+ and exact SDPA over sequence lengths, with ``fit_slope``
-and ``crossover_length`` to read the result.
+and ``crossover_length`` to read the result (from tbio.report.analysis, the
+torch-free module the report reads the same table with).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import pandas as pd
 import torch
 
 from tbio.models.favor import exact_attention, favor_attention, gaussian_orthogonal_random_matrix
+from tbio.report import analysis
+from tbio.report.analysis import FIT_FROM_LEN, ScalingFit, fit_method
 
 KINDS = ("orthogonal", "iid")
 METHODS = ("favor", "exact")
@@ -248,28 +251,15 @@ def attention_scaling(
     return pd.DataFrame(rows, columns=["method", "seq_len", "seconds_fwd_bwd", "peak_mb"])
 
 
-def fit_slope(df: pd.DataFrame, method: str, min_len: int = 1024, column: str = "seconds_fwd_bwd") -> float:
-    """Least-squares slope of log(column) on log(seq_len) over lengths >=
-    ``min_len``: 1 is linear, 2 quadratic. NaN with fewer than two points."""
-    points = df[(df["method"] == method) & (df["seq_len"] >= min_len)].dropna(subset=[column])
-    if len(points) < 2:
-        return math.nan
-    slope, _ = np.polyfit(np.log(points["seq_len"]), np.log(points[column]), 1)
-    return float(slope)
+def fit_slope(
+    df: pd.DataFrame, method: str, min_len: int = FIT_FROM_LEN, column: str = "seconds_fwd_bwd"
+) -> ScalingFit:
+    """Log-log fit of ``column`` on seq_len for one method over lengths >=
+    ``min_len`` (1 is linear, 2 quadratic), falling back to every length when
+    fewer than two reach it: ``tbio.report.analysis.fit_method``, the fit the
+    report shows. ``.slope`` is the number, ``.describe()`` a line for a log."""
+    return fit_method(df, method, column, min_len)
 
 
-def crossover_length(df: pd.DataFrame) -> int | None:
-    """The shortest length from which FAVOR+ is faster than exact attention
-    at every longer length measured for both; None if it is not faster at
-    the longest such length."""
-    measured = df.dropna(subset=["seconds_fwd_bwd"])
-    wide = measured.pivot_table(index="seq_len", columns="method", values="seconds_fwd_bwd", aggfunc="min")
-    if not set(METHODS) <= set(wide.columns):
-        return None
-    both = wide.dropna(subset=list(METHODS)).sort_index()
-    crossover = None
-    for seq_len in reversed(both.index):
-        if not both.loc[seq_len, "favor"] < both.loc[seq_len, "exact"]:
-            break
-        crossover = int(seq_len)
-    return crossover
+# The length from which FAVOR+ is faster: the report's own reading of the table.
+crossover_length = analysis.crossover_length

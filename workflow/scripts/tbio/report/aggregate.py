@@ -7,8 +7,9 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+
+from .analysis import per_length
 
 SUMMARY_COLUMNS = [
     "task",
@@ -243,26 +244,15 @@ def approximation_summary(approximation: pd.DataFrame) -> pd.DataFrame:
 def scaling_table(scaling: pd.DataFrame) -> pd.DataFrame:
     """Both methods side by side per sequence length, with the ratios
     exact / FAVOR+ (above 1: FAVOR+ is cheaper). A length one method skipped
-    (it would not fit) has an empty cell."""
-    measured = scaling.dropna(subset=["seconds_fwd_bwd"])
-    wide = measured.pivot_table(
-        index="seq_len", columns="method", values=["seconds_fwd_bwd", "peak_mb"], aggfunc="mean"
-    )
+    (it would not fit) has an empty cell. Points as in tbio.report.analysis
+    (the minimum over a point's rows)."""
     table = pd.DataFrame(index=sorted(scaling["seq_len"].unique()))
     table.index.name = "seq_len"
+    wide = {value: per_length(scaling, value) for value in ("seconds_fwd_bwd", "peak_mb")}
     for method in ("exact", "favor"):
         for value, name in (("seconds_fwd_bwd", "ms"), ("peak_mb", "peak_mb")):
-            column = wide[(value, method)] if (value, method) in wide else pd.Series(dtype=float)
+            column = wide[value][method] if method in wide[value] else pd.Series(dtype=float)
             table[f"{method}_{name}"] = column.reindex(table.index) * (1000 if name == "ms" else 1)
     table["time_ratio"] = table["exact_ms"] / table["favor_ms"]
     table["memory_ratio"] = table["exact_peak_mb"] / table["favor_peak_mb"]
     return table.reset_index()
-
-
-def loglog_slope(x, y) -> float:
-    """Least-squares slope of log y against log x (nan with fewer than 2 points)."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    keep = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
-    if keep.sum() < 2:
-        return float("nan")
-    return float(np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)[0])

@@ -4,86 +4,31 @@ script only maps the snakemake object onto ReportInputs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from . import aggregate, figures
+from .analysis import crossover_length, fit_scaling
+from .content import Figure, ReportInputs, Tables
 from .findings import (
     Finding,
     cost_numbers,
-    crossover_length,
-    fit_scaling,
     headline_table,
     long_range_finding,
     protein_numbers,
     scaling_finding,
     split_by_receptive_field,
 )
-from .html import Figure, render
-from .page import FIGURES, caption, sections, subtitle, tiles
+from .html import render
+from .page import CAPTIONS_DIR, FIGURES, caption, page_context
 from .provenance import annotated_config, provenance
 
 DNA_MODELS = ["cnn", "enformer"]
 PROTEIN_MODELS = ["performer", "transformer"]
 TITLE = "Transformers in Biomedicine: what this run measured"
-
-
-@dataclass
-class ReportInputs:
-    """Paths the pipeline wrote, and the config the run used."""
-
-    dna_metrics: list[str]
-    protein_metrics: list[str]
-    contributions: list[str]
-    attention: list[str]
-    labels: list[str]
-    approximation: str
-    scaling: str
-    rule_benchmarks: list[str]
-    config: dict = field(default_factory=dict)
-    config_schema: str | None = None
-
-
-@dataclass
-class Tables:
-    """Everything the report shows, computed once from the inputs."""
-
-    metrics: list[dict]
-    summary: pd.DataFrame  # one row per trained model (summary.tsv)
-    accuracy: pd.DataFrame  # DNA test accuracy over seeds per (model, distance)
-    protein: pd.DataFrame  # protein test accuracy over seeds per model
-    curves: pd.DataFrame  # validation history per (model, distance, seed, epoch)
-    profiles: pd.DataFrame  # contribution scores per (distance, model, position), mean over seeds
-    attention: pd.DataFrame  # centre-bin attention per (distance, layer, bin), mean over seeds
-    spans: pd.DataFrame  # promoter and enhancer positions per distance
-    cost: pd.DataFrame  # per rule, with a total row
-    jobs: pd.DataFrame  # per job
-    approximation: pd.DataFrame  # FAVOR+ error per (kind, features), over draws
-    scaling: pd.DataFrame  # attention_scaling.tsv as measured
-    scaling_by_length: pd.DataFrame  # both methods side by side per length
-    time_fits: dict
-    memory_fits: dict
-    crossover: int | None
-    receptive_field: int | None  # the CNN's, in bp
-    seq_len: int  # of the DNA sequences
-    config: dict
-
-    def fits(self) -> pd.DataFrame:
-        rows = [
-            {
-                "method": f.method,
-                "quantity": quantity,
-                "slope": f.slope,
-                "fit_from_len": f.fit_from_len,
-                "points": f.points,
-            }
-            for quantity, fitted in (("time", self.time_fits), ("memory", self.memory_fits))
-            for f in fitted.values()
-        ]
-        return pd.DataFrame(rows, columns=["method", "quantity", "slope", "fit_from_len", "points"])
 
 
 def collect(inputs: ReportInputs) -> Tables:
@@ -210,13 +155,8 @@ def build_report(inputs: ReportInputs, summary_path, html_path, figures_dir, wor
     (folder / "config.yaml").write_text(config_yaml)
     written.append("config.yaml")
 
-    shown = {name: Figure(name, pngs[name], FIGURES[name][1], caption(name, tables)) for name in FIGURES}
-    page = render(
-        TITLE,
-        subtitle(tables, origin),
-        findings,
-        tiles(findings, key_numbers),
-        sections(tables, shown, origin, config_yaml),
-    )
+    captions = inputs.captions_dir or CAPTIONS_DIR
+    shown = {name: Figure(name, pngs[name], FIGURES[name][1], caption(name, tables, captions)) for name in FIGURES}
+    page = render(page_context(TITLE, tables, findings, key_numbers, shown, origin, config_yaml))
     Path(html_path).write_text(page)
     return Report(tables, findings, numbers, written)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
+
+from .analysis import crossover_length, extrapolated_crossover, fit_scaling, per_length
 
 MODEL_NAMES = {
     "cnn": "CNN",
@@ -16,8 +17,6 @@ MODEL_NAMES = {
     "performer": "Performer (FAVOR+)",
     "transformer": "exact-attention transformer",
 }
-# Slopes are fitted over the lengths where the asymptotic cost dominates (issue 4).
-FIT_FROM_LEN = 1024
 
 
 @dataclass(frozen=True)
@@ -155,65 +154,9 @@ def _own_data_finding(finding: Finding, dna: pd.DataFrame, rf: Number) -> Findin
 # --- finding 2: FAVOR+ vs exact attention -------------------------------------------------
 
 
-@dataclass
-class ScalingFit:
-    method: str
-    slope: float
-    intercept: float  # of log(seconds) against log(seq_len)
-    fit_from_len: int
-    points: int
-
-
-def fit_scaling(scaling: pd.DataFrame, value: str = "seconds_fwd_bwd", fit_from_len: int = FIT_FROM_LEN) -> dict:
-    """Log-log least-squares fit per method over lengths >= fit_from_len, or
-    over every length when fewer than two reach it (a toy run)."""
-    fits = {}
-    for method, rows in scaling.dropna(subset=[value]).groupby("method"):
-        rows = rows.groupby("seq_len", as_index=False)[value].mean()
-        used = rows[rows["seq_len"] >= fit_from_len]
-        start = fit_from_len
-        if len(used) < 2:
-            used, start = rows, int(rows["seq_len"].min())
-        x, y = np.log(used["seq_len"].astype(float)), np.log(used[value].astype(float))
-        if len(used) >= 2:
-            b, a = np.polyfit(x, y, 1)
-        else:
-            b, a = float("nan"), float("nan")
-        fits[method] = ScalingFit(method, float(b), float(a), start, len(used))
-    return fits
-
-
-def crossover_length(scaling: pd.DataFrame):
-    """The shortest measured length from which FAVOR+ is faster than exact
-    attention at every longer length measured for both; None if it never is."""
-    wide = scaling.dropna(subset=["seconds_fwd_bwd"]).pivot_table(
-        index="seq_len", columns="method", values="seconds_fwd_bwd", aggfunc="mean"
-    )
-    if not {"favor", "exact"} <= set(wide.columns):
-        return None
-    both = wide.dropna(subset=["favor", "exact"]).sort_index()
-    faster = (both["favor"] < both["exact"]).to_numpy()
-    if len(faster) == 0 or not faster[-1]:
-        return None
-    first = len(faster)
-    while first > 0 and faster[first - 1]:
-        first -= 1
-    return int(both.index[first])
-
-
-def extrapolated_crossover(fits: dict):
-    """Where the two fitted lines meet, when exact attention grows faster."""
-    if not {"favor", "exact"} <= set(fits):
-        return None
-    favor, exact = fits["favor"], fits["exact"]
-    if not (math.isfinite(favor.slope) and math.isfinite(exact.slope)) or exact.slope <= favor.slope:
-        return None
-    return float(math.exp((favor.intercept - exact.intercept) / (exact.slope - favor.slope)))
-
-
 def _memory_clause(scaling: pd.DataFrame, length: int, subject: str) -> list:
     """'<subject> uses 12.3× less memory at 16,384 tokens', or why it cannot say."""
-    peaks = scaling.pivot_table(index="seq_len", columns="method", values="peak_mb", aggfunc="mean")
+    peaks = per_length(scaling, "peak_mb")
     ratio = float("nan")
     if {"exact", "favor"} <= set(peaks.columns) and length in peaks.index:
         ratio = float(peaks.loc[length, "exact"] / peaks.loc[length, "favor"])
@@ -237,7 +180,7 @@ def scaling_finding(scaling: pd.DataFrame) -> Finding:
     memory ratio at the longest length measured for both."""
     finding = Finding("FAVOR+ vs exact attention (one layer, forward + backward)")
     measured = scaling.dropna(subset=["seconds_fwd_bwd"]) if len(scaling) else scaling
-    timed = measured.pivot_table(index="seq_len", columns="method", values="seconds_fwd_bwd", aggfunc="mean")
+    timed = per_length(scaling)
     common = timed.dropna().index if {"favor", "exact"} <= set(timed.columns) else []
     if len(common) == 0:
         finding.parts = ["The attention benchmark has no sequence length timed for both FAVOR+ and exact attention."]

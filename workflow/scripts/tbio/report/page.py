@@ -1,29 +1,51 @@
-"""What the report page says: the figure captions (what to look at, with this
-run's numbers), the key-number tiles and the sections in reading order."""
+"""What the report page says, as values for its templates (templates/):
+the figure captions (workflow/report/<name>.rst, the files Snakemake's
+report shows too, plus this run's facts), the key-number tiles, the tables
+with their formats and the sections in reading order."""
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+import re
+from pathlib import Path
 
 import pandas as pd
+from markupsafe import Markup
 
+from .content import Figure, Tables
 from .findings import MODEL_NAMES, Finding, Number
-from .html import Figure, Section, esc, figure_html, table_html
+from .html import ENVIRONMENT, table_view
 
-if TYPE_CHECKING:
-    from .build import Tables
+# workflow/report, from workflow/scripts/tbio/report/page.py
+CAPTIONS_DIR = Path(__file__).resolve().parents[3] / "report"
 
-# Figures of the report: file stem -> (category in Snakemake's report, alt text).
+# Figures of the report: file stem -> (category in Snakemake's report, alt text, caption file in CAPTIONS_DIR).
 FIGURES = {
-    "accuracy_vs_distance": ("DNA", "test accuracy against enhancer distance per model"),
-    "learning_curves_dna": ("DNA", "validation loss and accuracy per epoch of the DNA models"),
-    "contributions": ("DNA", "gradient times input along the sequence"),
-    "attention": ("DNA", "attention from the centre bin of the Enformer-style model"),
-    "learning_curves_protein": ("Protein", "validation loss and accuracy per epoch of the protein models"),
-    "approximation": ("Protein", "FAVOR+ relative error against random features"),
-    "attention_scaling": ("Protein", "time and memory of attention against sequence length"),
-    "cost": ("Cost", "wall time, CPU time and peak memory per rule"),
+    "accuracy_vs_distance": ("DNA", "test accuracy against enhancer distance per model", "accuracy_vs_distance"),
+    "learning_curves_dna": ("DNA", "validation loss and accuracy per epoch of the DNA models", "learning_curves"),
+    "contributions": ("DNA", "gradient times input along the sequence", "contributions"),
+    "attention": ("DNA", "attention from the centre bin of the Enformer-style model", "attention"),
+    "learning_curves_protein": (
+        "Protein",
+        "validation loss and accuracy per epoch of the protein models",
+        "learning_curves",
+    ),
+    "approximation": ("Protein", "FAVOR+ relative error against random features", "approximation_figure"),
+    "attention_scaling": (
+        "Protein",
+        "time and memory of attention against sequence length",
+        "attention_scaling_figure",
+    ),
+    "cost": ("Cost", "wall time, CPU time and peak memory per rule", "cost"),
+}
+
+# The page's sections in reading order: anchor -> heading (also the contents).
+SECTIONS = {
+    "dna": "Long-range DNA: receptive field vs attention",
+    "protein": "Proteins: Performer (FAVOR+) vs exact attention",
+    "cost": "Cost",
+    "models": "Every trained model",
+    "provenance": "Provenance",
 }
 
 TILES = {
@@ -49,6 +71,27 @@ def _percent(value) -> str:
 
 
 ACCURACY_COLUMNS = {"mean": "accuracy_mean", "std": "accuracy_std", "min": "accuracy_min", "max": "accuracy_max"}
+ACCURACY_FORMATS = {
+    "accuracy_mean": _percent,
+    "accuracy_std": _fmt("{:.3f}"),
+    "accuracy_min": _percent,
+    "accuracy_max": _percent,
+    "auroc_mean": _fmt("{:.3f}"),
+    "promoter_only_mean": _percent,
+    "train_seconds_mean": _fmt("{:.1f}"),
+    "peak_rss_mb_max": _fmt("{:,.0f}"),
+}
+COST_FORMATS = {"wall_seconds": _fmt("{:,.1f}"), "cpu_seconds": _fmt("{:,.1f}"), "peak_rss_mb": _fmt("{:,.0f}")}
+SCALING_FORMATS = {c: _fmt("{:,.1f}") for c in ("exact_ms", "favor_ms", "exact_peak_mb", "favor_peak_mb")} | {
+    "time_ratio": _fmt("{:.2f}"),
+    "memory_ratio": _fmt("{:.2f}"),
+}
+SUMMARY_FORMATS = {
+    "test_accuracy": _fmt("{:.4f}"),
+    "test_auroc": _fmt("{:.4f}"),
+    "train_seconds": _fmt("{:.1f}"),
+    "peak_rss_mb": _fmt("{:,.0f}"),
+}
 
 
 def _named(table: pd.DataFrame) -> pd.DataFrame:
@@ -64,257 +107,131 @@ def tiles(findings: dict[str, Finding], key_numbers: list[Number]) -> list[tuple
     return [(label, available[key]) for key, label in TILES.items() if key in available]
 
 
-def subtitle(tables: Tables, origin: list[tuple[str, str]]) -> str:
-    facts = dict(origin)
-    commit = facts["git commit"]
-    return (
-        f"{len(tables.summary)} trained models · {esc(facts['report date (UTC)'])} UTC · "
-        f"commit <code>{esc(commit if commit == 'unknown' else commit[:12])}</code>"
-    )
-
-
 # --- captions ---------------------------------------------------------------------------
 
 
-def caption(name: str, tables: Tables) -> str:
-    """What the figure shows and what to look at, with this run's numbers (HTML)."""
-    return _CAPTIONS[name](tables)
+def rst_to_html(text: str) -> Markup:
+    """The little RST a caption uses, as HTML: paragraphs joined, **bold**,
+    *italic* and ``code``; everything else escaped and kept as written."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    out = html.escape(" ".join(paragraphs), quote=False)
+    out = re.sub(r"``(.+?)``", r"<code>\1</code>", out)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<i>\1</i>", out)
+    return Markup(out)
 
 
-def _accuracy_caption(t: Tables) -> str:
-    rf = t.receptive_field
-    band = (
-        f"The grey band marks enhancer distances inside half the CNN's {rf} bp receptive field (±{rf / 2:g} bp "
-        "around the promoter): only there can the CNN's readout at the promoter see the enhancer. "
-        if rf
-        else ""
-    )
-    return (
-        "<b>Accuracy vs enhancer distance.</b> Held-out test accuracy against the distance from the promoter "
-        f"centre to the enhancer's nearest base; lines are means over {t.summary['seed'].nunique()} seeds, the "
-        f"shading spans the worst to the best seed and dots are single seeds. {band}<b>Look right of the dashed "
-        "line:</b> the CNN should fall to chance (dotted, 50%) while the Enformer-style model, whose attention "
-        f"spans the whole {t.seq_len} bp sequence, stays near 100%."
-    )
+def run_facts(name: str, t: Tables) -> dict:
+    """This run's numbers behind figure ``name``, from the report's tables."""
+    if name == "accuracy_vs_distance":
+        rf = t.receptive_field
+        half = f"{rf / 2:g}" if rf else None
+        return {
+            "seeds": int(t.summary["seed"].nunique()),
+            "receptive_field": rf,
+            "half_field": half,
+            "seq_len": t.seq_len,
+        }
+    if name == "contributions":
+        return {"receptive_field": t.receptive_field}
+    if name == "attention":
+        bins = t.attention["bin"].nunique() if len(t.attention) else 0
+        return {"bins": bins, "bin_bp": t.seq_len // bins if bins else 0}
+    if name == "approximation":
+        if len(t.approximation):
+            at = t.approximation[t.approximation["features"] == t.approximation["features"].max()]
+            errors = dict(zip(at["kind"], at["rel_error_mean"]))
+            if {"orthogonal", "iid"} <= set(errors):
+                features = f"{int(at['features'].iloc[0]):,}"
+                return {
+                    "features": features,
+                    "orthogonal": f"{errors['orthogonal']:.3g}",
+                    "iid": f"{errors['iid']:.3g}",
+                }
+        return {"features": None}
+    if name == "attention_scaling":
+        fit = t.time_fits.get("favor")
+        return {
+            "fit_from": f"{fit.fit_from_len:,}" if fit and fit.fit_from_len else None,
+            "fell_back": bool(fit and fit.fell_back),
+            "threshold": f"{fit.threshold:,}" if fit else None,
+            "crossover": f"{t.crossover:,}" if t.crossover else None,
+        }
+    return {}
 
 
-def _learning_caption(what: str):
-    def text(t: Tables) -> str:
-        return (
-            f"<b>Learning curves.</b> Validation loss (top) and accuracy (bottom) after each epoch; {what}; dots "
-            "mark the epoch whose weights were kept (lowest validation loss; the test split was never used for "
-            "this choice). Learning here can set in suddenly: a flat stretch at 50% and then a jump is expected. "
-            "<b>Look for</b> curves still improving at their last epoch (more epochs would help) and runs that "
-            "never left 50% (the jump did not come)."
-        )
-
-    return text
+def caption(name: str, tables: Tables, folder: Path | str | None = None) -> Markup:
+    """The figure's caption file (``folder``/<file>.rst, default CAPTIONS_DIR)
+    as HTML, followed by this run's facts (templates/run_facts.html.j2)."""
+    path = Path(folder or CAPTIONS_DIR) / f"{FIGURES[name][2]}.rst"
+    text = rst_to_html(path.read_text())
+    facts = getattr(ENVIRONMENT.get_template("run_facts.html.j2").module, name)(run_facts(name, tables))
+    return text + Markup(" ") + facts if str(facts).strip() else text
 
 
-def _contributions_caption(t: Tables) -> str:
-    rf = t.receptive_field
-    view = f" The orange bar under each panel is the {rf} bp stretch the CNN sees from the centre." if rf else ""
-    return (
-        "<b>Contribution scores.</b> |gradient × input| along the sequence, averaged over the test positives and "
-        "seeds; each curve is scaled to its own maximum because the models' raw scales differ. Grey band: promoter; "
-        "yellow bands: where the enhancer sits (a positive carries it on one side, chosen at random, so both sides "
-        f"are marked).{view} <b>Look at the far distances:</b> the Enformer-style model should peak on the enhancer "
-        "bands; the CNN cannot, as its scores are zero outside its view."
-    )
+# --- the page ----------------------------------------------------------------------------
 
 
-def _attention_caption(t: Tables) -> str:
-    bins = t.attention["bin"].nunique() if len(t.attention) else 0
-    return (
-        "<b>Where does the promoter look?</b> Attention weight from the centre (promoter) bin to each of the "
-        f"{bins} bins ({t.seq_len // bins if bins else 0} bp each) of the Enformer-style model, averaged over heads, "
-        "test positives and seeds; one line per transformer layer; dotted: uniform attention. <b>Look for</b> peaks "
-        "on the yellow enhancer bands: attention that carries the enhancer's signal to the readout."
-    )
-
-
-def _approximation_caption(t: Tables) -> str:
-    extra = ""
-    if len(t.approximation):
-        at = t.approximation[t.approximation["features"] == t.approximation["features"].max()]
-        errors = dict(zip(at["kind"], at["rel_error_mean"]))
-        if {"orthogonal", "iid"} <= set(errors):
-            extra = (
-                f" At m = {int(at['features'].iloc[0]):,} the error is {errors['orthogonal']:.3g} with orthogonal "
-                f"and {errors['iid']:.3g} with iid features."
-            )
-    return (
-        "<b>FAVOR+ approximation.</b> Relative error of the FAVOR+ attention output against exact softmax attention "
-        "by the number of random features m, mean over draws (shaded: min–max), log-log axes. <b>Look for</b> "
-        "errors falling as m grows, roughly like m<sup>−1/2</sup> (dotted), and orthogonal features at or below iid "
-        f"ones.{extra}"
-    )
-
-
-def _scaling_caption(t: Tables) -> str:
-    fit = t.time_fits.get("favor")
-    cross = (
-        f"FAVOR+ is faster from {t.crossover:,} tokens on (dotted line)."
-        if t.crossover
-        else "FAVOR+ is not faster than exact attention at any length measured in this run."
-    )
-    return (
-        "<b>Cost of attention vs sequence length.</b> Forward + backward time (left) and peak memory (right) of one "
-        "attention layer, log-log axes: a slope of 1 is linear, 2 quadratic. Dashed black lines: least-squares fits "
-        f"over lengths ≥ {f'{fit.fit_from_len:,}' if fit else '?'} tokens, slopes in the legends. {cross}"
-    )
-
-
-def _cost_caption(t: Tables) -> str:
-    return (
-        "<b>What the run cost.</b> Wall time and CPU time summed over each rule's jobs, and the largest peak resident "
-        "memory of any of its jobs, from Snakemake's benchmark files (number of jobs in brackets). Jobs run in "
-        "parallel, so summed wall time exceeds the elapsed time; the report job itself is not counted (its benchmark "
-        "is written after it ends)."
-    )
-
-
-_CAPTIONS = {
-    "accuracy_vs_distance": _accuracy_caption,
-    "learning_curves_dna": _learning_caption("one colour per enhancer distance, one line per seed"),
-    "contributions": _contributions_caption,
-    "attention": _attention_caption,
-    "learning_curves_protein": _learning_caption("one line per seed"),
-    "approximation": _approximation_caption,
-    "attention_scaling": _scaling_caption,
-    "cost": _cost_caption,
-}
-
-
-# --- sections -----------------------------------------------------------------------------
-
-ACCURACY_FORMATS = {
-    "accuracy_mean": _percent,
-    "accuracy_std": _fmt("{:.3f}"),
-    "accuracy_min": _percent,
-    "accuracy_max": _percent,
-    "auroc_mean": _fmt("{:.3f}"),
-    "promoter_only_mean": _percent,
-    "train_seconds_mean": _fmt("{:.1f}"),
-    "peak_rss_mb_max": _fmt("{:,.0f}"),
-}
-COST_FORMATS = {"wall_seconds": _fmt("{:,.1f}"), "cpu_seconds": _fmt("{:,.1f}"), "peak_rss_mb": _fmt("{:,.0f}")}
-
-
-def _dna_section(t: Tables, shown: dict[str, Figure]) -> Section:
-    dna = t.config.get("dna", {})
-    about = (
-        f"<p>Synthetic DNA of {dna.get('seq_len', '?')} bp with a promoter motif at the centre; positives carry an "
-        "enhancer motif at a set distance upstream or downstream, negatives a decoy of it, so a model must find the "
-        "real enhancer. Every model reads out at the promoter (the centre position or bin), as Enformer does, so the "
-        f"CNN's receptive field is a real limit. {dna.get('n_train', '?')} training, {dna.get('n_val', '?')} "
-        f"validation (early stopping) and {dna.get('n_test', '?')} test sequences per distance; each model once "
-        "per seed.</p>"
-    )
-    content = (
-        about
-        + _control_sentence(t.accuracy)
-        + figure_html(shown["accuracy_vs_distance"])
-        + "<h3>Accuracy by distance (over seeds)</h3>"
-        + table_html(_named(t.accuracy), ACCURACY_FORMATS, table_id="accuracy-by-distance")
-        + figure_html(shown["contributions"])
-        + figure_html(shown["attention"])
-        + figure_html(shown["learning_curves_dna"])
-    )
-    return Section("dna", "Long-range DNA: receptive field vs attention", content)
-
-
-def _control_sentence(accuracy: pd.DataFrame) -> str:
-    """The promoter-only control: every base but the promoter masked to N."""
+def _control(accuracy: pd.DataFrame) -> list[tuple[str, str]]:
+    """The promoter-only control (every base but the promoter masked to N):
+    per model, the range of its accuracy over the distances."""
     if "promoter_only_mean" not in accuracy or accuracy["promoter_only_mean"].isna().all():
-        return ""
+        return []
     scores = []
     for model, values in accuracy.groupby("model")["promoter_only_mean"]:
         low, high = _percent(values.min()), _percent(values.max())
-        scores.append(f"the {MODEL_NAMES.get(model, model)} {low if low == high else f'{low}–{high}'}")
-    return (
-        "<p><b>Control.</b> Scored again with every base outside the promoter masked to N, the models should be at "
-        f"chance (50%), since the promoter alone carries no label: {', '.join(scores)} over the distances.</p>"
-    )
+        scores.append((MODEL_NAMES.get(model, model), low if low == high else f"{low}–{high}"))
+    return scores
 
 
-def _protein_section(t: Tables, shown: dict[str, Figure]) -> Section:
-    protein = t.config.get("protein", {})
-    means = dict(zip(t.protein["model"], t.protein["mean"]))
-    difference = ""
-    if {"performer", "transformer"} <= set(means):
-        difference = (
-            f"<p>On the protein task the Performer scores {_percent(means['performer'])} and the exact-attention "
-            f"transformer {_percent(means['transformer'])} (mean over seeds): a difference of "
-            f"{100 * (means['performer'] - means['transformer']):+.1f} points.</p>"
-        )
-    scaling_formats = {c: _fmt("{:,.1f}") for c in ("exact_ms", "favor_ms", "exact_peak_mb", "favor_peak_mb")}
-    scaling_formats |= {"time_ratio": _fmt("{:.2f}"), "memory_ratio": _fmt("{:.2f}")}
-    content = (
-        f"<p>Synthetic proteins of {protein.get('seq_len', '?')} residues whose class depends on two motifs at least "
-        f"{protein.get('min_separation', '?')} residues apart. The Performer (FAVOR+ attention) and an exact-attention "
-        "transformer of the same size train on the same data.</p>"
-        + difference
-        + table_html(_named(t.protein), ACCURACY_FORMATS, table_id="protein-accuracy")
-        + figure_html(shown["learning_curves_protein"])
-        + figure_html(shown["approximation"])
-        + figure_html(shown["attention_scaling"])
-        + "<h3>Time and memory by sequence length</h3>"
-        + table_html(t.scaling_by_length, scaling_formats, table_id="attention-scaling")
-        + "<p class='note'>Ratios are exact / FAVOR+: above 1, FAVOR+ is the cheaper one. An empty cell: that "
-        "length was not measured (it would not fit).</p>"
-        + "<h3>Fitted log-log slopes</h3>"
-        + table_html(t.fits(), {"slope": _fmt("{:.2f}")}, table_id="attention-scaling-fits")
-    )
-    return Section("protein", "Proteins: Performer (FAVOR+) vs exact attention", content)
-
-
-def _cost_section(t: Tables, shown: dict[str, Figure]) -> Section:
-    content = (
-        figure_html(shown["cost"])
-        + "<h3>Per rule</h3>"
-        + table_html(t.cost, COST_FORMATS, total_row="total", table_id="cost-by-rule")
-        + f"<details><summary>Every job ({len(t.jobs)})</summary>"
-        + table_html(t.jobs, COST_FORMATS, table_id="cost-by-job")
-        + "</details>"
-    )
-    return Section("cost", "Cost", content)
-
-
-def _models_section(t: Tables) -> Section:
-    formats = {
-        "test_accuracy": _fmt("{:.4f}"),
-        "test_auroc": _fmt("{:.4f}"),
-        "train_seconds": _fmt("{:.1f}"),
-        "peak_rss_mb": _fmt("{:,.0f}"),
+def _protein_difference(protein: pd.DataFrame) -> dict | None:
+    means = dict(zip(protein["model"], protein["mean"]))
+    if not {"performer", "transformer"} <= set(means):
+        return None
+    return {
+        "performer": _percent(means["performer"]),
+        "transformer": _percent(means["transformer"]),
+        "points": f"{100 * (means['performer'] - means['transformer']):+.1f}",
     }
-    content = (
-        "<p>One row per trained model, as in <code>summary.tsv</code>. Click a column header to sort.</p>"
-        + table_html(t.summary, formats, table_id="summary")
-    )
-    return Section("models", "Every trained model", content)
 
 
-def _provenance_section(origin: list[tuple[str, str]], config_yaml: str) -> Section:
-    content = (
-        table_html(pd.DataFrame(origin, columns=["what", "value"]), table_id="provenance-table")
-        + "<h3>Config used</h3>"
-        + "<details><summary>The config after defaults were filled in, as YAML, each key's description from the "
-        "schema as a comment (click to open; also in <a href='figures/config.yaml'>figures/config.yaml</a>)</summary>"
-        + f'<pre class="config">{html.escape(config_yaml)}</pre></details>'
-        + "<p class='note'>Figures (PNG, SVG) and every table (TSV) of this page are in the <code>figures/</code> "
-        "folder next to it.</p>"
-    )
-    return Section("provenance", "Provenance", content)
-
-
-def sections(
-    tables: Tables, shown: dict[str, Figure], origin: list[tuple[str, str]], config_yaml: str
-) -> list[Section]:
-    return [
-        _dna_section(tables, shown),
-        _protein_section(tables, shown),
-        _cost_section(tables, shown),
-        _models_section(tables),
-        _provenance_section(origin, config_yaml),
-    ]
+def page_context(
+    title: str,
+    t: Tables,
+    findings: dict[str, Finding],
+    key_numbers: list[Number],
+    shown: dict[str, Figure],
+    origin: list[tuple[str, str]],
+    config_yaml: str,
+) -> dict:
+    """Everything templates/page.html.j2 shows, by name."""
+    facts = dict(origin)
+    commit = facts["git commit"]
+    dna, protein = t.config.get("dna", {}), t.config.get("protein", {})
+    view = table_view
+    return {
+        "title": title,
+        "n_models": len(t.summary),
+        "date": facts["report date (UTC)"],
+        "commit": commit if commit == "unknown" else commit[:12],
+        "findings": findings,
+        "key_tiles": tiles(findings, key_numbers),
+        "sections": SECTIONS,
+        "figures": shown,
+        "dna": {key: dna.get(key, "?") for key in ("seq_len", "n_train", "n_val", "n_test")},
+        "protein": {key: protein.get(key, "?") for key in ("seq_len", "min_separation")},
+        "control": _control(t.accuracy),
+        "protein_difference": _protein_difference(t.protein),
+        "n_jobs": len(t.jobs),
+        "config_yaml": config_yaml,
+        "tables": {
+            "accuracy": view(_named(t.accuracy), ACCURACY_FORMATS, table_id="accuracy-by-distance"),
+            "protein": view(_named(t.protein), ACCURACY_FORMATS, table_id="protein-accuracy"),
+            "scaling": view(t.scaling_by_length, SCALING_FORMATS, table_id="attention-scaling"),
+            "fits": view(t.fits(), {"slope": _fmt("{:.2f}")}, table_id="attention-scaling-fits"),
+            "cost": view(t.cost, COST_FORMATS, total_row="total", table_id="cost-by-rule"),
+            "jobs": view(t.jobs, COST_FORMATS, table_id="cost-by-job"),
+            "summary": view(t.summary, SUMMARY_FORMATS, table_id="summary"),
+            "provenance": view(pd.DataFrame(origin, columns=["what", "value"]), table_id="provenance-table"),
+        },
+    }
