@@ -52,9 +52,7 @@ pytestmark = pytest.mark.skipif(
 def _env():
     """This interpreter's bin first (jobs inherit PATH through sbatch --export=ALL)."""
     env = dict(os.environ)
-    env["PATH"] = os.pathsep.join(
-        [str(Path(sys.executable).parent), env.get("PATH", ""), "/usr/sbin", "/sbin"]
-    )
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", ""), "/usr/sbin", "/sbin"])
     return env
 
 
@@ -80,8 +78,7 @@ def slurm_cluster():
     )
     if started.returncode != 0:
         pytest.fail(
-            "tests/cluster/start_slurm.sh failed "
-            f"(exit {started.returncode}):\n{started.stdout}\n{started.stderr}"
+            "tests/cluster/start_slurm.sh failed " f"(exit {started.returncode}):\n{started.stdout}\n{started.stderr}"
         )
     yield
     if not already_running:
@@ -152,10 +149,7 @@ def _accuracies(summary_path):
     assert rows, f"{summary_path} has no rows"
     missing = set(SUMMARY_KEY + ACCURACY_COLUMNS) - set(rows[0])
     assert not missing, f"{summary_path} lacks columns {sorted(missing)}"
-    return {
-        tuple(row[name] for name in SUMMARY_KEY): tuple(row[name] for name in ACCURACY_COLUMNS)
-        for row in rows
-    }
+    return {tuple(row[name] for name in SUMMARY_KEY): tuple(row[name] for name in ACCURACY_COLUMNS) for row in rows}
 
 
 @pytest.fixture(scope="module")
@@ -190,8 +184,7 @@ def test_every_job_went_through_sbatch_and_completed(slurm_run):
     remote = {jobid for jobid, (_, local) in announced.items() if not local}
     assert remote, f"no job was run:\n{log[-3000:]}"
     assert set(submitted) == remote, (
-        "jobs without an sbatch submission: "
-        f"{sorted(announced[j][0] for j in remote - set(submitted))}"
+        "jobs without an sbatch submission: " f"{sorted(announced[j][0] for j in remote - set(submitted))}"
     )
     rules = {announced[jobid][0] for jobid in submitted}
     assert {"train_cnn", "train_enformer", "train_performer", "train_transformer"} <= rules

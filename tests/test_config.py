@@ -67,8 +67,16 @@ def test_defaults_are_filled():
         ("modles", {}, "modles is not a known key (a typo?)"),
         ("models.cnn.kernel", 5, "models.cnn.kernel is not a known key"),
         ("models.cnn.kernel_size", 4, "models.cnn.kernel_size is 4; expected an odd number"),
-        ("dna.seq_len", 508, "dna.seq_len is 508; the Enformer-style model pools to bins of 2 ** models.enformer.n_pool = 8"),
-        ("protein.min_separation", 1000, "protein.min_separation is 1000; with motifs of 6 and 6 residues it needs 1012"),
+        (
+            "dna.seq_len",
+            508,
+            "dna.seq_len is 508; the Enformer-style model pools to bins of 2 ** models.enformer.n_pool = 8",
+        ),
+        (
+            "protein.min_separation",
+            1000,
+            "protein.min_separation is 1000; with motifs of 6 and 6 residues it needs 1012",
+        ),
         ("use_gpu", "maybe", "use_gpu is 'maybe'; expected a value of type boolean"),
         # YAML's .inf and .nan pass every minimum and maximum; each is named
         ("models.cnn.lr", float("inf"), "models.cnn.lr is inf; expected a finite number"),
@@ -77,7 +85,11 @@ def test_defaults_are_filled():
         ("models.performer.min_delta", float("nan"), "models.performer.min_delta is nan; expected a finite number"),
         ("models.transformer.dropout", float("nan"), "models.transformer.dropout is nan; expected a finite number"),
         ("models.performer.heads", 3, "models.performer.heads is 3; expected a divisor of models.performer.dim (32)"),
-        ("models.transformer.heads", 5, "models.transformer.heads is 5; expected a divisor of models.transformer.dim (32)"),
+        (
+            "models.transformer.heads",
+            5,
+            "models.transformer.heads is 5; expected a divisor of models.transformer.dim (32)",
+        ),
         ("dna.seq_len", 32, "dna.seq_len is 32; expected a sequence long enough for the 12 bp promoter"),
     ],
 )
@@ -122,8 +134,14 @@ def test_command_line_config_values_reach_snakemake_typed(tmp_path):
     """The same forms on the real command line: planned, not refused."""
     workdir = copy_workflow(tmp_path / "wf")
     result = run_snakemake(
-        workdir, "-n", "--configfile", "config/test.yaml",
-        "--config", "seeds=[1,2]", "dna={seq_len: 256.0, distances: [8, 100]}", "use_gpu=true",
+        workdir,
+        "-n",
+        "--configfile",
+        "config/test.yaml",
+        "--config",
+        "seeds=[1,2]",
+        "dna={seq_len: 256.0, distances: [8, 100]}",
+        "use_gpu=true",
     )
     assert "Invalid config" not in result.stdout + result.stderr
     result = run_snakemake(workdir, "-n", "--configfile", "config/test.yaml", "--config", "seeds=[1,x]", check=False)

@@ -47,7 +47,9 @@ class Page:
     """One headless Chromium showing one file: evaluate JavaScript, screenshot, and the errors it raised."""
 
     def __init__(self, path: Path, profile: Path):
-        webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (envs/dev-requirements.txt)")
+        webdriver = pytest.importorskip(
+            "selenium.webdriver", reason="selenium is not installed (envs/dev-requirements.txt)"
+        )
         from selenium.webdriver.chrome.service import Service
 
         binary = _which(os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome")

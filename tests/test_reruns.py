@@ -216,7 +216,10 @@ def test_a_change_of_any_single_value_plans_exactly_the_jobs_that_use_it(finishe
 
 def test_the_same_values_in_another_form_plan_nothing(finished_copy):
     """--config strings and whole floats arrive as the ints the run used."""
-    assert planned_jobs(finished_copy, "--config", "seeds=[1, 2]", "dna={seq_len: 256.0}", "models={cnn: {epochs: 2}}") == {}
+    assert (
+        planned_jobs(finished_copy, "--config", "seeds=[1, 2]", "dna={seq_len: 256.0}", "models={cnn: {epochs: 2}}")
+        == {}
+    )
 
 
 def comparable(metrics_path: Path) -> dict:
@@ -246,7 +249,9 @@ def kill_after_first_epoch(workdir: Path, target: str, overrides: list[str]) -> 
     """Run snakemake for ``target`` (an Enformer job of d100, seed 1) and SIGKILL
     the whole run once the job has saved its first epoch; the state file."""
     command = [snakemake_binary(), target, "--cores", "1", *overrides]
-    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     resume = workdir / "results/resume/dna/d100/enformer/seed1.pt"
     deadline = time.time() + 300
     while time.time() < deadline and not resume.exists():
@@ -289,7 +294,9 @@ def test_a_killed_job_rerun_on_other_data_starts_afresh(tmp_path):
     the saved state belongs to the old data, so training starts from epoch 1."""
     target = "results/models/dna/d100/enformer/seed1/metrics.json"
     workdir = copy_workflow(tmp_path / "killed")
-    (workdir / "config/longer.yaml").write_text("dna:\n  n_train: 1000\nmodels:\n  enformer: {epochs: 5, min_epochs: 5}\n")
+    (workdir / "config/longer.yaml").write_text(
+        "dna:\n  n_train: 1000\nmodels:\n  enformer: {epochs: 5, min_epochs: 5}\n"
+    )
     overrides = ["--configfile", "config/test.yaml", "config/longer.yaml"]
     kill_after_first_epoch(workdir, target, overrides)
 

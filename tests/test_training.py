@@ -77,10 +77,19 @@ def test_train_job_writes_checkpoint_metrics_and_contributions(tmp_path):
         np.save(paths[f"x_{split}"], x.numpy())
         np.save(paths[f"y_{split}"], y.numpy())
     metrics = train_job(
-        "cnn", "dna", {"epochs": 2, "channels": 8}, seed=1, threads=1, arrays=paths,
-        checkpoint_path=tmp_path / "model.pt", metrics_path=tmp_path / "metrics.json",
-        contributions_path=tmp_path / "contributions.tsv", resume_path=tmp_path / "resume.pt",
-        distance_bp=10, promoter_bp=8, log=lambda line: None,
+        "cnn",
+        "dna",
+        {"epochs": 2, "channels": 8},
+        seed=1,
+        threads=1,
+        arrays=paths,
+        checkpoint_path=tmp_path / "model.pt",
+        metrics_path=tmp_path / "metrics.json",
+        contributions_path=tmp_path / "contributions.tsv",
+        resume_path=tmp_path / "resume.pt",
+        distance_bp=10,
+        promoter_bp=8,
+        log=lambda line: None,
     )
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["test_accuracy"] == metrics["test_accuracy"] and saved["receptive_field_bp"] == 75
@@ -104,7 +113,9 @@ def test_a_model_that_sees_only_the_promoter_scores_chance():
     model, _ = build_model("cnn", {"channels": 8, "stem_kernel": 9, "dilations": []}, 128, 4)
     assert model.receptive_field_bp() == 9
     config = TrainConfig(epochs=3, batch_size=32, seed=0)
-    fit(model, arrays(400, 1, distance=20), arrays(100, 2, distance=20), config, torch.device("cpu"), log=lambda s: None)
+    fit(
+        model, arrays(400, 1, distance=20), arrays(100, 2, distance=20), config, torch.device("cpu"), log=lambda s: None
+    )
     scores = evaluate(model, *arrays(600, 3, distance=20), 64, torch.device("cpu"))
     assert 0.42 <= scores["accuracy"] <= 0.58
     assert 0.42 <= scores["auroc"] <= 0.58
@@ -131,10 +142,16 @@ def run_job(tmp_path, data, resume, crash_after=None, settings=None, threads=1):
             raise KeyboardInterrupt("simulated kill")
 
     metrics = train_job(
-        "cnn", "dna", settings or {"epochs": 4, "patience": 10, "channels": 8, "dilations": [1, 2]},
-        seed=1, threads=threads, arrays=data,
-        checkpoint_path=tmp_path / "model.pt", metrics_path=tmp_path / "metrics.json",
-        resume_path=resume, log=log,
+        "cnn",
+        "dna",
+        settings or {"epochs": 4, "patience": 10, "channels": 8, "dilations": [1, 2]},
+        seed=1,
+        threads=threads,
+        arrays=data,
+        checkpoint_path=tmp_path / "model.pt",
+        metrics_path=tmp_path / "metrics.json",
+        resume_path=resume,
+        log=log,
     )
     comparable = {k: v for k, v in metrics.items() if k not in ("train_seconds", "resumed_from_epoch", "history")}
     comparable["val_losses"] = [h["val_loss"] for h in metrics["history"]]
@@ -194,6 +211,8 @@ def test_a_damaged_resume_file_starts_the_job_afresh_with_a_warning(tmp_path, da
 
 def test_a_diverging_run_fails_instead_of_writing_nan_results(tmp_path):
     data = saved_arrays(tmp_path / "a", 1)
-    with pytest.raises(FloatingPointError, match=r"training diverged: the loss is (nan|inf) at epoch \d+, batch \d+ with lr 1e\+30"):
+    with pytest.raises(
+        FloatingPointError, match=r"training diverged: the loss is (nan|inf) at epoch \d+, batch \d+ with lr 1e\+30"
+    ):
         run_job(tmp_path, data, None, settings={"epochs": 2, "lr": 1e30, "warmup_steps": 0, "channels": 8})
     assert not (tmp_path / "metrics.json").exists()

@@ -154,8 +154,13 @@ def test_the_workflow_trains_on_user_data_instead_of_simulating(tmp_path):
     assert jobs["encode_onehot"] == 6  # 3 user splits + 3 protein splits
     assert jobs["check_user_dna"] == 1
     run_snakemake(
-        workdir, "results/models/dna/user/cnn/seed1/metrics.json", "--cores", "2",
-        "--configfile", "config/test.yaml", "config/mine.yaml",
+        workdir,
+        "results/models/dna/user/cnn/seed1/metrics.json",
+        "--cores",
+        "2",
+        "--configfile",
+        "config/test.yaml",
+        "config/mine.yaml",
     )
     assert (workdir / "results/models/dna/user/cnn/seed1/checkpoint.pt").exists()
 
@@ -174,4 +179,3 @@ def test_a_bad_user_file_stops_the_run_before_any_training(tmp_path):
     assert "record 'train_000000', position 1: letter 'Z' is not a dna letter" in result.stdout + result.stderr
     assert not list((workdir / "results").glob("encoded/dna/**/*.npy"))
     assert not (workdir / "results/models").exists()
-

@@ -29,8 +29,17 @@ RULES = [
 def test_toy_run_writes_a_summary_row_per_trained_model(test_run):
     summary = pd.read_csv(test_run / "results/report/summary.tsv", sep="\t")
     assert list(summary.columns) == [
-        "task", "model", "distance_bp", "seq_len", "seed", "test_accuracy", "test_auroc",
-        "train_seconds", "peak_rss_mb", "n_params", "receptive_field_bp",
+        "task",
+        "model",
+        "distance_bp",
+        "seq_len",
+        "seed",
+        "test_accuracy",
+        "test_auroc",
+        "train_seconds",
+        "peak_rss_mb",
+        "n_params",
+        "receptive_field_bp",
     ]
     dna = summary[summary["task"] == "dna"]
     protein = summary[summary["task"] == "protein"]
@@ -64,7 +73,9 @@ def test_fasta_files_index_with_samtools_and_read_back_with_biopython(test_run):
         last = records[-1]
         fetched = subprocess.run(["samtools", "faidx", str(fasta), last.id], check=True, capture_output=True, text=True)
         assert "".join(fetched.stdout.splitlines()[1:]) == str(last.seq)
-        assert "label=" in last.description and "distance_bp=" in last.description or "motif_a_start=" in last.description
+        assert (
+            "label=" in last.description and "distance_bp=" in last.description or "motif_a_start=" in last.description
+        )
 
 
 def test_default_dag_has_every_rule():
@@ -83,4 +94,11 @@ def test_lint_is_clean():
 def test_snakefmt_check_is_clean():
     snakefmt = Path(sys.executable).with_name("snakefmt")
     result = subprocess.run([str(snakefmt), "--check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_black_check_is_clean():
+    """The Python is formatted by black (configured in pyproject.toml), as the rules by snakefmt."""
+    black = Path(sys.executable).with_name("black")
+    result = subprocess.run([str(black), "--check", "workflow", "tests"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

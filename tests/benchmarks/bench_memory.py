@@ -28,7 +28,6 @@ from tbio.resources import (  # noqa: E402
 LIBRARY = ROOT / "workflow" / "scripts"
 
 
-
 _PRELUDE = """
 import json, resource, sys
 spec = json.loads(sys.argv[1])

@@ -121,7 +121,9 @@ def validate_config(config: dict, schema_path: str) -> dict:
     if found:
         path, value = found
         raise ConfigError(f"config key {_key(path)} is {value}; expected a finite number.")
-    errors = sorted(validator.iter_errors(filled), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(filled), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
+    )
     if errors:
         # the deepest, most specific error names the key best
         raise ConfigError(_sentence(max(errors, key=lambda e: len(e.absolute_path))))
@@ -150,7 +152,9 @@ def check_consistency(config: dict) -> None:
                 f"({dna['seq_len']} bp) so promoter and enhancer fit side by side."
             )
     if dna["promoter"] == dna["enhancer"]:
-        raise ConfigError("config keys dna.promoter and dna.enhancer are the same motif; expected two different motifs.")
+        raise ConfigError(
+            "config keys dna.promoter and dna.enhancer are the same motif; expected two different motifs."
+        )
     if dna["input"]:
         check_user_files_exist(dna["input"])
     lowest, highest = distance_bounds(dna["seq_len"], len(dna["promoter"]), len(dna["enhancer"]))
@@ -179,7 +183,9 @@ def check_consistency(config: dict) -> None:
     for task, section in (("dna", dna), ("protein", protein)):
         for split in ("n_train", "n_val", "n_test"):
             if section[split] < 2:  # the schema has this too; kept for configs built in code
-                raise ConfigError(f"config key {task}.{split} is {section[split]}; expected at least 2 (one per class).")
+                raise ConfigError(
+                    f"config key {task}.{split} is {section[split]}; expected at least 2 (one per class)."
+                )
     enformer = models["enformer"]
     bin_bp = 2 ** enformer["n_pool"]
     if dna["seq_len"] % bin_bp:
@@ -207,7 +213,9 @@ def check_user_files_exist(splits: dict) -> None:
     for split, files in splits.items():
         for kind in ("fasta", "labels"):
             if not Path(files[kind]).is_file():
-                raise ConfigError(f"config key dna.input.{split}.{kind}: no file {files[kind]!r}; expected a readable file.")
+                raise ConfigError(
+                    f"config key dna.input.{split}.{kind}: no file {files[kind]!r}; expected a readable file."
+                )
 
 
 def check_user_dna(splits: dict, seq_len: int) -> list[dict]:

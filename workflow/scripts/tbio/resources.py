@@ -140,7 +140,14 @@ SNAKEMAKE_PROCESS_MB = 150
 # A torch job computing on a GPU also holds CUDA's context and kernels in host memory:
 # the toy training jobs peaked at 1426-1762 MB on an H200 against 389-417 MB on the CPU.
 CUDA_HOST_MB = 1500
-TORCH_RULES = ("train_cnn", "train_enformer", "train_performer", "train_transformer", "attention_approximation", "attention_scaling")
+TORCH_RULES = (
+    "train_cnn",
+    "train_enformer",
+    "train_performer",
+    "train_transformer",
+    "attention_approximation",
+    "attention_scaling",
+)
 
 BACKWARD = 1.75  # saved activations plus the gradients and allocator slack beside them, as a multiple of them
 DATA_MARGIN = 1.25  # for what the count above leaves out (allocator slack, page-cache rounding)
@@ -569,7 +576,9 @@ def check_memory(config: dict, limit_mb: int) -> None:
     where = "this machine has" if limit_mb == machine_memory_mb() else "memory_limit_mb allows"
     tail = f"need about {_size(estimates[rule])}, more than the {_size(limit_mb)} {where}"
     if not named and config["dna"].get("input"):
-        sizes = sum(_fasta_bytes(files["fasta"]) for files in config["dna"]["input"].values() if Path(files["fasta"]).is_file())
+        sizes = sum(
+            _fasta_bytes(files["fasta"]) for files in config["dna"]["input"].values() if Path(files["fasta"]).is_file()
+        )
         named = [f"dna.input ({_size(sizes / MB)} of FASTA)"]
     if not named:
         raise ConfigError(f"each {rule} job would {tail}; lower the data or model sizes or raise memory_limit_mb.")

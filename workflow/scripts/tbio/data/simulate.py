@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .design import AMINO_ACIDS, DNA_ALPHABET, SPLITS, distance_bounds  # noqa: F401 (re-exported)
+
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
 
@@ -247,6 +248,4 @@ def assert_disjoint(splits: dict[str, list]) -> None:
         for record in records:
             other = seen.setdefault(record.seq, split)
             if other != split:
-                raise SimulationError(
-                    f"record {record.id} of split {split!r} repeats a sequence of split {other!r}"
-                )
+                raise SimulationError(f"record {record.id} of split {split!r} repeats a sequence of split {other!r}")

@@ -31,7 +31,9 @@ def centre_attention(model: nn.Module, x: torch.Tensor, batch_size: int, device:
     try:
         for start in range(0, len(x), batch_size):
             model(x[start : start + batch_size].to(device).float())
-            maps = torch.stack([m[:, :, model.centre_bin, :].sum(dim=(0, 1)) / m.shape[1] for m in model.attention_maps()])
+            maps = torch.stack(
+                [m[:, :, model.centre_bin, :].sum(dim=(0, 1)) / m.shape[1] for m in model.attention_maps()]
+            )
             total = maps if total is None else total + maps
             count += min(batch_size, len(x) - start)
     finally:
