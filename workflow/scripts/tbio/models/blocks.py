@@ -112,19 +112,12 @@ class AttentionClassifier(nn.Module):
     whose positions vary from record to record.
     """
 
-    def __init__(
-        self,
-        make_attention: Callable[[int], MultiHeadAttention],
-        seq_len: int,
-        in_channels: int,
-        dim: int,
-        depth: int,
-        mlp_ratio: int,
-        dropout: float,
-        positions: str,
-        kmer: int,
-    ):
+    def __init__(self, make_attention: Callable[[int], MultiHeadAttention], config, seq_len: int, in_channels: int):
+        """``config``: the model's dataclass (TransformerConfig or a subclass),
+        whose dim, depth, mlp_ratio, dropout, positions and kmer shape the
+        encoder; ``make_attention(layer)`` builds each block's attention."""
         super().__init__()
+        dim, positions, kmer = config.dim, config.positions, config.kmer
         if positions not in ("learned", "sinusoidal"):
             raise ValueError(f"positions {positions!r} is unknown; expected 'learned' or 'sinusoidal'")
         if kmer < 1:
@@ -137,10 +130,11 @@ class AttentionClassifier(nn.Module):
         else:
             self.register_buffer("positions", sinusoidal_positions(seq_len + 1, dim), persistent=False)
         self.blocks = nn.ModuleList(
-            EncoderBlock(dim, make_attention(layer), mlp_ratio, dropout) for layer in range(depth)
+            EncoderBlock(dim, make_attention(layer), config.mlp_ratio, config.dropout) for layer in range(config.depth)
         )
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, 1)
+        self.config = config
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (batch, seq_len, channels) float one-hot -> (batch,) logits."""

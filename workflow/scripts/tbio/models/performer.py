@@ -37,15 +37,4 @@ class PerformerClassifier(AttentionClassifier):
                 dropout=config.dropout,
             )
 
-        super().__init__(
-            make_attention,
-            seq_len=seq_len,
-            in_channels=in_channels,
-            dim=config.dim,
-            depth=config.depth,
-            mlp_ratio=config.mlp_ratio,
-            dropout=config.dropout,
-            positions=config.positions,
-            kmer=config.kmer,
-        )
-        self.config = config
+        super().__init__(make_attention, config, seq_len, in_channels)

@@ -35,14 +35,5 @@ class SoftmaxAttention(MultiHeadAttention):
 class TransformerClassifier(AttentionClassifier):
     def __init__(self, config: TransformerConfig, seq_len: int, in_channels: int):
         super().__init__(
-            lambda layer: SoftmaxAttention(config.dim, config.heads, config.dropout),
-            seq_len=seq_len,
-            in_channels=in_channels,
-            dim=config.dim,
-            depth=config.depth,
-            mlp_ratio=config.mlp_ratio,
-            dropout=config.dropout,
-            positions=config.positions,
-            kmer=config.kmer,
+            lambda layer: SoftmaxAttention(config.dim, config.heads, config.dropout), config, seq_len, in_channels
         )
-        self.config = config
