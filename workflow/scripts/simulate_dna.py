@@ -6,8 +6,7 @@ import sys
 # Before the library's import, so that an import error lands in the log too.
 sys.stderr = open(snakemake.log[0], "w")
 
-from tbio.data.fasta import write_records
-from tbio.data.simulate import SPLITS, assert_disjoint, simulate_dna, split_seed
+from tbio.data.simulate import SPLITS, simulate_dna, split_seed, write_splits
 
 params = json.loads(snakemake.params.settings)  # the dna section, see common.smk
 distance = int(snakemake.wildcards.distance)
@@ -25,7 +24,4 @@ splits = {
     )
     for split in SPLITS
 }
-assert_disjoint(splits)
-for split, fasta, labels in zip(SPLITS, snakemake.output.fasta, snakemake.output.labels):
-    write_records(splits[split], fasta, labels)
-    print(f"{split}: {len(splits[split])} records -> {fasta}", file=sys.stderr)
+write_splits(splits, snakemake.output.fasta, snakemake.output.labels, log=lambda line: print(line, file=sys.stderr))

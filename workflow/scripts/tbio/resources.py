@@ -140,14 +140,6 @@ SNAKEMAKE_PROCESS_MB = 150
 # A torch job computing on a GPU also holds CUDA's context and kernels in host memory:
 # the toy training jobs peaked at 1426-1762 MB on an H200 against 389-417 MB on the CPU.
 CUDA_HOST_MB = 1500
-TORCH_RULES = (
-    "train_cnn",
-    "train_enformer",
-    "train_performer",
-    "train_transformer",
-    "attention_approximation",
-    "attention_scaling",
-)
 
 BACKWARD = 1.75  # saved activations plus the gradients and allocator slack beside them, as a multiple of them
 DATA_MARGIN = 1.25  # for what the count above leaves out (allocator slack, page-cache rounding)
@@ -167,6 +159,7 @@ RULES = (
     "attention_scaling",
     "report",
 )
+TORCH_RULES = RULES[3:9]  # training and the attention benchmarks
 SPLITS = ("train", "val", "test")
 CHANNELS = {"dna": 4, "protein": 21}
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .fasta import write_records
 from .design import AMINO_ACIDS, DNA_ALPHABET, SPLITS, distance_bounds  # noqa: F401 (re-exported)
 
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
@@ -249,3 +250,12 @@ def assert_disjoint(splits: dict[str, list]) -> None:
             other = seen.setdefault(record.seq, split)
             if other != split:
                 raise SimulationError(f"record {record.id} of split {split!r} repeats a sequence of split {other!r}")
+
+
+def write_splits(splits: dict[str, list], fasta_paths, labels_paths, log=print) -> None:
+    """Check that no sequence is in two splits, then write each split's FASTA
+    and labels (``fasta_paths``, ``labels_paths`` in the order of SPLITS)."""
+    assert_disjoint(splits)
+    for split, fasta, labels in zip(SPLITS, fasta_paths, labels_paths):
+        write_records(splits[split], fasta, labels)
+        log(f"{split}: {len(splits[split])} records -> {fasta}")
