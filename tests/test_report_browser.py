@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import posixpath
 import shutil
 import zipfile
 from pathlib import Path
@@ -274,4 +275,29 @@ def test_snakemake_report_archive_has_the_figures_in_their_categories(test_run):
     assert any(name.endswith("summary.tsv") for name in names)
     for category in ("DNA", "Protein", "Cost"):
         assert f'"{category}"' in page, f"category {category} missing from Snakemake's report"
+    for subcategory in ("Long range", "Interpretation", "FAVOR+ approximation", "Scaling"):
+        assert f'"{subcategory}"' in page, f"subcategory {subcategory} missing from Snakemake's report"
     assert "receptive field" in page, "the workflow description is missing"
+
+
+def test_every_link_in_the_snakemake_report_archive_resolves_inside_it(test_run):
+    """Unzipped, every href and src of every page in the archive (ours
+    included) points into the archive, into the page itself, or is data."""
+    archive_path = test_run / "results" / "report-links.zip"
+    run_snakemake(test_run, "--configfile", "config/test.yaml", "--report", str(archive_path), timeout=300)
+    with zipfile.ZipFile(archive_path) as archive:
+        names = set(archive.namelist())
+        pages = {name: archive.read(name).decode(errors="replace") for name in names if name.endswith(".html")}
+    ours = [text for name, text in pages.items() if name.endswith("report.html") and "/data/raw/" in name]
+    assert ours, "our page is not in the archive"
+    checked, broken = 0, []
+    for name, text in pages.items():
+        # attributes, and the item paths Snakemake's own page keeps in its script
+        for link in re.findall(r'(?:href|src)="([^"]*)"', text) + re.findall(r'"(data/raw/[^"]+)"', text):
+            if not link or link.startswith(("#", "data:", "javascript:", "mailto:", "http://", "https://", "{")):
+                continue
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(name), link.split("#")[0].split("?")[0]))
+            checked += 1
+            if target not in names:
+                broken.append(f"{name}: {link}")
+    assert checked and not broken, broken[:10]

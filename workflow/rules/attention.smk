@@ -11,6 +11,8 @@ rule attention_approximation:
             "results/report/approximation.tsv",
             caption="../report/approximation.rst",
             category="Protein",
+            subcategory="FAVOR+ approximation",
+            labels={"table": "relative error per random-feature draw", "models": "FAVOR+ vs exact attention"},
         ),
     log:
         "results/logs/attention_approximation/approximation.log",
@@ -36,6 +38,8 @@ rule attention_scaling:
             "results/report/attention_scaling.tsv",
             caption="../report/attention_scaling.rst",
             category="Protein",
+            subcategory="Scaling",
+            labels={"table": "time and memory per sequence length", "models": "FAVOR+ vs exact attention"},
         ),
     log:
         "results/logs/attention_scaling/scaling.log",

@@ -80,3 +80,9 @@ class Figure:
     def data_uri(self) -> str:
         """The PNG, embedded: the page needs no file beside it to show it."""
         return "data:image/png;base64," + base64.b64encode(Path(self.png).read_bytes()).decode()
+
+    @property
+    def svg_data_uri(self) -> str:
+        """The SVG beside the PNG, embedded too: every link of the page resolves
+        wherever the page goes (Snakemake's --report zip keeps only the page)."""
+        return "data:image/svg+xml;base64," + base64.b64encode(Path(self.png).with_suffix(".svg").read_bytes()).decode()

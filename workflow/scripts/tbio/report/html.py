@@ -1,5 +1,5 @@
 """A self-contained HTML page from Jinja2 templates (templates/): figures
-embedded as base64 PNG, tables inline and sortable by a few lines of
+embedded as base64 PNG (their PNG, SVG and the config's download links as data: URIs), tables inline and sortable by a few lines of
 JavaScript, style and script read from report.css and report.js and inlined;
 no external assets, so the file reads the same offline and as an e-mail
 attachment. Python prepares the values (formatted cells, numbers); the
@@ -7,6 +7,7 @@ templates lay them out."""
 
 from __future__ import annotations
 
+import base64
 import math
 import numbers
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ ENVIRONMENT = jinja2.Environment(
     keep_trailing_newline=True,
 )
 ENVIRONMENT.filters["repr"] = repr
+# text as base64, for a data: link that resolves wherever the page is (a download of the config)
+ENVIRONMENT.filters["b64"] = lambda text: base64.b64encode(text.encode()).decode()
 
 
 def asset(name: str) -> Markup:
