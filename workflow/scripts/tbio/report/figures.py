@@ -191,15 +191,22 @@ def _panel_label(distance) -> str:
     return "your DNA" if distance is None else f"{distance} bp"
 
 
+def _distance_panels(table: pd.DataFrame, empty_message: str):
+    """One panel per distance of ``table`` (stacked, shared x axis): the
+    figure, its axes and the distances; a note in one panel when there are none."""
+    distances = pick_distances(table["distance_bp"].unique()) if len(table) else []
+    rows = max(len(distances), 1)
+    figure, axes = plt.subplots(rows, 1, figsize=(7.5, 1.5 + 1.35 * rows), squeeze=False, sharex=True)
+    if not distances:
+        _empty(axes[0, 0], empty_message)
+    return figure, axes, distances
+
+
 def contributions(profiles: pd.DataFrame, spans: pd.DataFrame, receptive_field_bp: int | None, seq_len: int):
     """Mean |gradient x input| along the sequence (averaged over test positives
     and seeds, each curve scaled to its own maximum), one panel per distance."""
-    distances = pick_distances(profiles["distance_bp"].unique()) if len(profiles) else []
-    figure, axes = plt.subplots(
-        max(len(distances), 1), 1, figsize=(7.5, 1.5 + 1.35 * max(len(distances), 1)), squeeze=False, sharex=True
-    )
+    figure, axes, distances = _distance_panels(profiles, "no contribution scores in this run")
     if not distances:
-        _empty(axes[0, 0], "no contribution scores in this run")
         return figure
     centre = seq_len // 2
     for row, distance in enumerate(distances):
@@ -237,12 +244,8 @@ def centre_attention(attention: pd.DataFrame, spans: pd.DataFrame, seq_len: int)
     """Attention weight from the centre (promoter) bin to every bin, averaged
     over heads, test positives and seeds; one line per layer, one panel per
     distance."""
-    distances = pick_distances(attention["distance_bp"].unique()) if len(attention) else []
-    figure, axes = plt.subplots(
-        max(len(distances), 1), 1, figsize=(7.5, 1.5 + 1.35 * max(len(distances), 1)), squeeze=False, sharex=True
-    )
+    figure, axes, distances = _distance_panels(attention, "no attention maps in this run")
     if not distances:
-        _empty(axes[0, 0], "no attention maps in this run")
         return figure
     layers = sorted(attention["layer"].unique())
     palette = plt.get_cmap("Greens")
