@@ -202,6 +202,16 @@ def _distance_panels(table: pd.DataFrame, empty_message: str):
     return figure, axes, distances
 
 
+def _finish_panels(figure, axes, seq_len: int, xlabel: str, ylabel: str, legend_columns: int):
+    """The shared x axis along the sequence, one legend on top, the y label of all panels."""
+    axes[-1, 0].set_xlabel(xlabel)
+    axes[-1, 0].set_xlim(0, seq_len)
+    figure.legend(loc="upper center", ncol=legend_columns, fontsize=8, bbox_to_anchor=(0.5, 1.0))
+    figure.supylabel(ylabel, fontsize=8)
+    figure.tight_layout(rect=(0, 0, 1, 0.93))
+    return figure
+
+
 def contributions(profiles: pd.DataFrame, spans: pd.DataFrame, receptive_field_bp: int | None, seq_len: int):
     """Mean |gradient x input| along the sequence (averaged over test positives
     and seeds, each curve scaled to its own maximum), one panel per distance."""
@@ -232,12 +242,14 @@ def contributions(profiles: pd.DataFrame, spans: pd.DataFrame, receptive_field_b
         axis.set_ylim(-0.15, 1.08)
         axis.set_ylabel(_panel_label(distance), rotation=0, ha="right", va="center")
         axis.set_yticks([0, 1])
-    axes[-1, 0].set_xlabel("position in the sequence (bp)")
-    axes[-1, 0].set_xlim(0, seq_len)
-    figure.legend(loc="upper center", ncol=5, fontsize=8, bbox_to_anchor=(0.5, 1.0))
-    figure.supylabel("|gradient × input| (scaled to max) by enhancer distance", fontsize=8)
-    figure.tight_layout(rect=(0, 0, 1, 0.93))
-    return figure
+    return _finish_panels(
+        figure,
+        axes,
+        seq_len,
+        "position in the sequence (bp)",
+        "|gradient × input| (scaled to max) by enhancer distance",
+        5,
+    )
 
 
 def centre_attention(attention: pd.DataFrame, spans: pd.DataFrame, seq_len: int):
@@ -272,12 +284,14 @@ def centre_attention(attention: pd.DataFrame, spans: pd.DataFrame, seq_len: int)
         axis.axhline(1 / n_bins, color="black", lw=0.8, linestyle=":", label="uniform" if row == 0 else None)
         axis.set_ylabel(_panel_label(distance), rotation=0, ha="right", va="center")
         axis.set_ylim(bottom=0)
-    axes[-1, 0].set_xlabel("position in the sequence (bp; one step per bin)")
-    axes[-1, 0].set_xlim(0, seq_len)
-    figure.legend(loc="upper center", ncol=6, fontsize=8, bbox_to_anchor=(0.5, 1.0))
-    figure.supylabel("attention from the centre bin, by enhancer distance", fontsize=8)
-    figure.tight_layout(rect=(0, 0, 1, 0.93))
-    return figure
+    return _finish_panels(
+        figure,
+        axes,
+        seq_len,
+        "position in the sequence (bp; one step per bin)",
+        "attention from the centre bin, by enhancer distance",
+        6,
+    )
 
 
 def approximation(summary: pd.DataFrame):
