@@ -5,7 +5,7 @@
 
 rule simulate_dna:
     input:
-        code=library_files("data/simulate", "data/fasta"),
+        code=library_files("data/simulate", "data/design", "data/fasta"),
     output:
         fasta=expand("data/dna/d{{distance}}/{split}.fasta", split=SPLITS),
         labels=expand("data/dna/d{{distance}}/{split}.labels.tsv", split=SPLITS),
@@ -27,7 +27,7 @@ rule simulate_dna:
 
 rule simulate_protein:
     input:
-        code=library_files("data/simulate", "data/fasta"),
+        code=library_files("data/simulate", "data/design", "data/fasta"),
     output:
         fasta=expand("data/protein/{split}.fasta", split=SPLITS),
         labels=expand("data/protein/{split}.labels.tsv", split=SPLITS),
@@ -53,7 +53,8 @@ rule simulate_protein:
 # naming the file and the record or line, before any training starts.
 rule check_user_dna:
     input:
-        user_dna_files(),
+        files=user_dna_files(),
+        code=library_files("config", "data/encode", "data/design", "data/fasta"),
     output:
         "results/user_dna/checked.tsv",
     log:
