@@ -1,10 +1,8 @@
 """Snakemake adapter: read and check the user's own DNA (dna.input) whole,
 before anything is encoded; a table of what was found when all is well."""
 
-import sys
-
-
 import json
+import sys
 
 # Before the library's import, so that an import error lands in the log too.
 sys.stderr = open(snakemake.log[0], "w")
