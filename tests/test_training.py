@@ -1,13 +1,14 @@
 import json
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
 from tbio.data.encode import encode
-from tbio.data.simulate import simulate_dna
+from tbio.data.simulate import simulate_dna, simulate_protein
 from tbio.models import build_model
-from tbio.train.loop import TrainConfig, evaluate, fit, make_deterministic
+from tbio.train.loop import TrainConfig, evaluate, fit, make_deterministic, nondeterministic_ops
 from tbio.train.metrics import accuracy, auroc
 from tbio.train.run import train_job
 
@@ -216,3 +217,62 @@ def test_a_diverging_run_fails_instead_of_writing_nan_results(tmp_path):
     ):
         run_job(tmp_path, data, None, settings={"epochs": 2, "lr": 1e30, "warmup_steps": 0, "channels": 8})
     assert not (tmp_path / "metrics.json").exists()
+
+
+def test_ops_without_a_deterministic_kernel_are_named_and_other_warnings_pass():
+    with pytest.warns(UserWarning, match="unrelated"), nondeterministic_ops() as found:
+        for op in ("index_add_cuda_", "scatter_add_cuda_kernel", "index_add_cuda_"):
+            warnings.warn(f"{op} does not have a deterministic implementation, but you set 'warn_only=True'")
+        warnings.warn("unrelated")
+    assert found == ["index_add_cuda_", "scatter_add_cuda_kernel"]
+
+
+def job_arrays(tmp_path, task):
+    """Small train/val/test arrays of ``task`` on disk, as the encode rule writes them."""
+    paths = {}
+    for split, seed in (("train", 1), ("val", 2), ("test", 3)):
+        if task == "dna":
+            x, y = arrays(64, seed)
+        else:
+            records = simulate_protein(64, 96, "WHCMKY", "FYPQRW", 16, seed=seed)
+            x = torch.from_numpy(encode([r.id for r in records], [r.seq for r in records], "protein"))
+            y = torch.tensor([r.label for r in records])
+        paths[f"x_{split}"], paths[f"y_{split}"] = tmp_path / f"{split}.x.npy", tmp_path / f"{split}.y.npy"
+        np.save(paths[f"x_{split}"], x.numpy())
+        np.save(paths[f"y_{split}"], y.numpy())
+    return paths
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA")
+@pytest.mark.parametrize(
+    "model_name, task, settings",
+    [
+        ("cnn", "dna", {"channels": 8}),
+        ("enformer", "dna", {"dim": 16, "heads": 2, "n_pool": 3}),
+        ("transformer", "protein", {"dim": 16, "heads": 2, "kmer": 3}),
+        ("performer", "protein", {"dim": 16, "heads": 2, "kmer": 3, "nb_features": 16, "redraw_interval": 2}),
+    ],
+)
+def test_two_training_runs_on_cuda_give_identical_results(tmp_path, model_name, task, settings):
+    paths = job_arrays(tmp_path, task)
+    runs = []
+    for run in ("first", "second"):
+        metrics = train_job(
+            model_name,
+            task,
+            {"epochs": 2, "batch_size": 16, **settings},
+            seed=1,
+            threads=1,
+            arrays=paths,
+            checkpoint_path=tmp_path / f"{run}.pt",
+            metrics_path=tmp_path / f"{run}.json",
+            log=lambda line: None,
+        )
+        assert metrics["device"].startswith("cuda") and metrics["nondeterministic_ops"] == []
+        # all but the wall-clock times
+        metrics["history"] = [{k: v for k, v in epoch.items() if k != "seconds"} for epoch in metrics["history"]]
+        runs.append({k: v for k, v in metrics.items() if k != "train_seconds"})
+    assert runs[0] == runs[1]
+    first, second = (torch.load(tmp_path / f"{run}.pt", weights_only=True)["state_dict"] for run in ("first", "second"))
+    for name in first:
+        assert torch.equal(first[name], second[name]), name

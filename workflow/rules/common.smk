@@ -52,7 +52,7 @@ TRAIN_CODE = ["models/__init__", "train/run", "train/loop", "train/metrics", "tr
 MODEL_CODE = {
     "cnn": ["models/cnn"],
     "enformer": ["models/enformer"],
-    "transformer": ["models/transformer", "models/blocks"],
+    "transformer": ["models/transformer", "models/blocks", "models/favor"],
     "performer": ["models/performer", "models/blocks", "models/favor"],
 }
 

@@ -1,14 +1,15 @@
 """The exact-attention baseline for the protein task: the encoder of
 ``blocks.AttentionClassifier`` with softmax attention computed by
-``torch.nn.functional.scaled_dot_product_attention``."""
+``torch.nn.functional.scaled_dot_product_attention`` (``favor.exact_attention``,
+which picks deterministic kernels on CUDA)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from torch import nn
 
 from .blocks import AttentionClassifier, MultiHeadAttention
+from .favor import exact_attention
 
 
 @dataclass
@@ -28,8 +29,7 @@ class SoftmaxAttention(MultiHeadAttention):
     """Multi-head self-attention, softmax(q kᵀ/√d) v, exact."""
 
     def attend(self, q, k, v, key_mask):
-        mask = None if key_mask is None else key_mask.bool()[:, None, None, :]  # (batch, 1, 1, keys)
-        return nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        return exact_attention(q, k, v, key_mask)
 
 
 class TransformerClassifier(AttentionClassifier):

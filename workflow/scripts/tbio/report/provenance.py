@@ -91,6 +91,16 @@ def provenance(
     devices = sorted({str(record.get("device", "unknown")) for record in metrics})
     train_threads = sorted({str(record.get("threads", "unknown")) for record in metrics})
     trained_torch = sorted({str(record.get("torch", "unknown")) for record in metrics})
+    # ops that ran without a deterministic kernel (GPU jobs only, if any): such jobs may not repeat bit for bit
+    unrepeatable = sorted(
+        {
+            f"{record['model']} seed {record['seed']}"
+            + (f" at {record['distance_bp']} bp" if record.get("distance_bp") else "")
+            for record in metrics
+            if record.get("nondeterministic_ops")
+        }
+    )
+    unrepeatable_ops = sorted({op for record in metrics for op in record.get("nondeterministic_ops") or []})
     rows = [
         ("report date (UTC)", now.strftime("%Y-%m-%d %H:%M:%S")),
         ("git commit", git_commit(folder)),
@@ -100,6 +110,17 @@ def provenance(
         ("torch used for training", ", ".join(trained_torch) or "unknown"),
         ("training device(s)", ", ".join(devices) or "unknown"),
         ("training threads per job", ", ".join(train_threads) or "unknown"),
+        (
+            "bit-repeatable training",
+            (
+                (
+                    f"no for {len(unrepeatable)} job(s) ({', '.join(unrepeatable)}): "
+                    f"{', '.join(unrepeatable_ops)} ran without a deterministic kernel"
+                )
+                if unrepeatable
+                else "yes: every op had a deterministic kernel on its device"
+            ),
+        ),
         ("GPU(s) seen by the report job", gpus()),
         ("CPU", _cpu_model()),
         (

@@ -7,11 +7,14 @@ Models do not train themselves; everything here works for any model that maps
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
+import re
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -67,6 +70,30 @@ def make_deterministic(seed: int, threads: int) -> None:
     # needless writes per step; our kernels never read uninitialised memory
     torch.utils.deterministic.fill_uninitialized_memory = False
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+
+@contextlib.contextmanager
+def nondeterministic_ops():
+    """Collect the ops that ran without a deterministic implementation.
+
+    Deterministic mode is on with warn_only (``make_deterministic``): an op
+    that has no deterministic kernel on this device still runs, and torch
+    warns. Inside this block those warnings are caught and the op names
+    gathered into the yielded list, so that a job can say in its metrics that
+    its result may differ between runs; other warnings pass on as usual.
+    """
+    found: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield found
+    for warning in caught:
+        message = str(warning.message)
+        match = re.match(r"(.+?) does not have a deterministic implementation", message)
+        if match:
+            found.append(match.group(1).strip())
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    found[:] = sorted(set(found))
 
 
 def fingerprint(*parts) -> str:

@@ -23,6 +23,7 @@ from .loop import (
     fit,
     load_arrays,
     make_deterministic,
+    nondeterministic_ops,
     pick_device,
 )
 
@@ -80,48 +81,54 @@ def train_job(
     )
     if resume_path:
         Path(resume_path).parent.mkdir(parents=True, exist_ok=True)
-    result = fit(model, train, val, train_config, device, resume_path=resume_path, resume_key=key, log=log)
-    scores = evaluate(model, *test, train_config.batch_size, device)
-    log(f"test: accuracy {scores['accuracy']:.4f} auroc {scores['auroc']:.4f} (best epoch {result.best_epoch})")
+    # ops without a deterministic kernel on this device (none on the CPU)
+    with nondeterministic_ops() as unrepeatable:
+        result = fit(model, train, val, train_config, device, resume_path=resume_path, resume_key=key, log=log)
+        scores = evaluate(model, *test, train_config.batch_size, device)
+        log(f"test: accuracy {scores['accuracy']:.4f} auroc {scores['auroc']:.4f} (best epoch {result.best_epoch})")
 
-    checkpoint = {
-        "model": model_name,
-        "model_config": asdict(model_config),
-        "seq_len": seq_len,
-        "in_channels": channels,
-        "state_dict": result.best_state,
-    }
-    _write_atomic(Path(checkpoint_path), lambda p: torch.save(checkpoint, p))
+        checkpoint = {
+            "model": model_name,
+            "model_config": asdict(model_config),
+            "seq_len": seq_len,
+            "in_channels": channels,
+            "state_dict": result.best_state,
+        }
+        _write_atomic(Path(checkpoint_path), lambda p: torch.save(checkpoint, p))
 
-    promoter_only = None
-    if promoter_bp:
-        start = seq_len // 2 - promoter_bp // 2
-        masked = torch.zeros_like(test[0])
-        masked[:, start : start + promoter_bp] = test[0][:, start : start + promoter_bp]
-        promoter_only = evaluate(model, masked, test[1], train_config.batch_size, device)["accuracy"]
-        log(f"control, promoter only: accuracy {promoter_only:.4f}")
+        promoter_only = None
+        if promoter_bp:
+            start = seq_len // 2 - promoter_bp // 2
+            masked = torch.zeros_like(test[0])
+            masked[:, start : start + promoter_bp] = test[0][:, start : start + promoter_bp]
+            promoter_only = evaluate(model, masked, test[1], train_config.batch_size, device)["accuracy"]
+            log(f"control, promoter only: accuracy {promoter_only:.4f}")
 
-    positives = test[0][test[1] == 1]
-    if contributions_path:
-        contribution = gradient_times_input(model, positives, train_config.batch_size, device)
-        table = pd.DataFrame(
-            {
-                "position": np.arange(seq_len),
-                "mean_contribution": contribution.mean(axis=0),
-                "mean_abs_contribution": np.abs(contribution).mean(axis=0),
-            }
-        )
-        _write_atomic(Path(contributions_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
-    if attention_path:
-        attention = centre_attention(model, positives, train_config.batch_size, device)
-        bins = attention.shape[1]
-        rows = [
-            {"layer": layer + 1, "bin": b, "start_bp": b * model.bin_bp, "attention": attention[layer, b]}
-            for layer in range(attention.shape[0])
-            for b in range(bins)
-        ]
-        table = pd.DataFrame(rows)
-        _write_atomic(Path(attention_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+        positives = test[0][test[1] == 1]
+        if contributions_path:
+            contribution = gradient_times_input(model, positives, train_config.batch_size, device)
+            table = pd.DataFrame(
+                {
+                    "position": np.arange(seq_len),
+                    "mean_contribution": contribution.mean(axis=0),
+                    "mean_abs_contribution": np.abs(contribution).mean(axis=0),
+                }
+            )
+            _write_atomic(
+                Path(contributions_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g")
+            )
+        if attention_path:
+            attention = centre_attention(model, positives, train_config.batch_size, device)
+            bins = attention.shape[1]
+            rows = [
+                {"layer": layer + 1, "bin": b, "start_bp": b * model.bin_bp, "attention": attention[layer, b]}
+                for layer in range(attention.shape[0])
+                for b in range(bins)
+            ]
+            table = pd.DataFrame(rows)
+            _write_atomic(Path(attention_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+    if unrepeatable:
+        log(f"not bit-repeatable on {device}: {', '.join(unrepeatable)} ran without a deterministic kernel")
 
     metrics = {
         "task": task,
@@ -146,6 +153,7 @@ def train_job(
         "device": str(device),
         "threads": threads,
         "torch": torch.__version__,
+        "nondeterministic_ops": unrepeatable,
         "python": platform.python_version(),
     }
     _write_atomic(Path(metrics_path), lambda p: Path(p).write_text(json.dumps(metrics, indent=2) + "\n"))
