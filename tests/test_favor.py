@@ -8,6 +8,7 @@ import torch
 
 from tbio.models.favor import (
     FavorAttention,
+    default_chunk_size,
     exact_attention,
     favor_attention,
     gaussian_orthogonal_random_matrix,
@@ -15,11 +16,14 @@ from tbio.models.favor import (
     positive_random_features,
 )
 
+# the chunked kernels on every device torch sees (CUDA tests skip without a GPU)
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 
-def qkv(n=48, d=16, batch=2, heads=2, scale=0.5, seed=0):
+
+def qkv(n=48, d=16, batch=2, heads=2, scale=0.5, seed=0, device="cpu"):
     g = torch.Generator().manual_seed(seed)
     shape = (batch, heads, n, d)
-    q, k, v = (torch.randn(shape, generator=g, dtype=torch.float64) for _ in range(3))
+    q, k, v = (torch.randn(shape, generator=g, dtype=torch.float64).to(device) for _ in range(3))
     return q * scale, k * scale, v
 
 
@@ -46,10 +50,11 @@ def test_error_against_exact_attention_shrinks_like_one_over_root_features(causa
     assert errors[16] > errors[256] > errors[4096]
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("causal", [False, True])
-def test_chunked_path_equals_the_textbook_formula(causal):
-    q, k, v = qkv(n=50)
-    w = projection(32)
+def test_chunked_path_equals_the_textbook_formula(causal, device):
+    q, k, v = qkv(n=50, device=device)
+    w = projection(32).to(device)
     reference = linear_attention(
         positive_random_features(q, w, is_query=True), positive_random_features(k, w, is_query=False), v, causal
     )
@@ -58,13 +63,14 @@ def test_chunked_path_equals_the_textbook_formula(causal):
         assert torch.allclose(out, reference, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("causal", [False, True])
-def test_gradients_equal_autograd_through_the_textbook_formula(causal):
-    q, k, v = (t[:, :, :30].clone().requires_grad_() for t in qkv())
-    mask = torch.ones(2, 30, dtype=torch.bool)
+def test_gradients_equal_autograd_through_the_textbook_formula(causal, device):
+    q, k, v = (t[:, :, :30].clone().requires_grad_() for t in qkv(device=device))
+    mask = torch.ones(2, 30, dtype=torch.bool, device=device)
     mask[1, 21:] = False
-    w = projection(24)
-    grad = torch.randn(q.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    w = projection(24).to(device)
+    grad = torch.randn(q.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64).to(device)
 
     favor_attention(q, k, v, w, key_mask=mask, causal=causal, chunk_size=8).backward(grad)
     chunked = [t.grad.clone() for t in (q, k, v)]
@@ -197,3 +203,19 @@ def test_layer_masks_padded_keys():
     mask = torch.tensor([[True] * 8 + [False] * 4])
     padded = torch.cat([x[:, :8], 100 * torch.randn(1, 4, 32)], dim=1)
     assert torch.allclose(layer(padded, key_mask=mask)[:, :8], layer(x[:, :8]), atol=1e-5)
+
+
+def test_scaling_benchmark_says_where_it_measured():
+    from tbio.bench.attention import attention_scaling
+
+    table = attention_scaling(
+        [64, 128], heads=1, head_dim=8, nb_features=8, threads=1, min_seconds=0, log=lambda line: None
+    )
+    assert set(table["method"]) == {"favor", "exact"} and table["seconds_fwd_bwd"].gt(0).all()
+    assert (table["device"] == "CPU, 1 thread").all() and (table["exact_kernel"] == "SDPA fp32").all()
+
+
+@pytest.mark.parametrize("device, rows", [("cpu", 512), ("cuda", 16384)])
+def test_default_chunks_suit_the_device(device, rows):
+    # 8 heads x 256 features: a 4 MiB feature block on the CPU, 128 MiB on a GPU
+    assert default_chunk_size(8, 256, device) == rows

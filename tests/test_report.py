@@ -374,6 +374,14 @@ def test_scaling_finding_names_crossover_slopes_and_memory_saving():
     assert finding.plain().startswith("FAVOR+ is faster than exact attention from 2,048 tokens on")
 
 
+def test_scaling_finding_and_figure_name_the_device_measured():
+    table = scaling_rows().assign(device="NVIDIA H200", exact_kernel="SDPA bf16 (flash)")
+    where = "measured on NVIDIA H200; exact attention: SDPA bf16 (flash)"
+    assert findings.scaling_finding(table).title.endswith(f"forward + backward, {where})")
+    figure = figures.scaling(table, analysis.fit_scaling(table), analysis.fit_scaling(table, value="peak_mb"), 2048)
+    assert figure._suptitle.get_text() == where
+
+
 def test_scaling_finding_without_a_crossover_extrapolates_where_the_fits_meet():
     table = scaling_rows(favor_faster_from=4096, lengths=(256, 512, 1024))
     finding = findings.scaling_finding(table)
@@ -443,6 +451,15 @@ def test_provenance_outside_a_repository_says_unknown(tmp_path):
     rows = dict(provenance.provenance([metrics_record("dna", "cnn", 8, 1)], {"seeds": [1]}, str(tmp_path)))
     assert rows["seeds"] == "1" and rows["training device(s)"] == "cpu"
     assert rows["Python"].count(".") == 2 and "numpy" in rows and "biopython" in rows
+    assert rows["bit-repeatable training"].startswith("yes")
+
+
+def test_provenance_names_jobs_that_ran_an_op_without_a_deterministic_kernel(tmp_path):
+    gpu_job = {**metrics_record("protein", "transformer", None, 2), "nondeterministic_ops": ["index_add_cuda_"]}
+    rows = dict(provenance.provenance([metrics_record("dna", "cnn", 8, 1), gpu_job], {"seeds": [1, 2]}, str(tmp_path)))
+    assert rows["bit-repeatable training"] == (
+        "no for 1 job(s) (transformer seed 2): index_add_cuda_ ran without a deterministic kernel"
+    )
 
 
 def test_table_html_sorts_numbers_by_value_and_keeps_the_total_last():

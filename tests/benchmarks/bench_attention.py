@@ -71,6 +71,8 @@ def run(
     repeats: int = 3,
     max_seconds: float = 5.0,
 ) -> pd.DataFrame:
+    if torch.cuda.is_available():  # the GPU table: 8 heads, lengths from 16k, bf16 flash SDPA too
+        return run_gpu(out_dir)
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     generator = torch.Generator().manual_seed(0)
@@ -123,5 +125,27 @@ def run(
         out_dir,
         "attention_error",
         "2b. Relative error against exact attention, same projection (float64, mean of 5 draws)",
+    )
+    return table
+
+
+GPU_LENGTHS = [16384, 32768, 65536, 262144, 1048576]
+
+
+def run_gpu(out_dir) -> pd.DataFrame:
+    """Part 2 on a GPU: gpu_attention.py's table (ours at several chunk sizes,
+    fp32 and TF32; performer-pytorch; SDPA fp32 and bf16 flash)."""
+    from pathlib import Path
+
+    import gpu_attention
+
+    table = gpu_attention.scaling(GPU_LENGTHS, Path(out_dir))
+    save(
+        table,
+        out_dir,
+        "attention",
+        f"2. Attention forward+backward on {torch.cuda.get_device_name()} "
+        f"(batch 1, {gpu_attention.HEADS} heads x {gpu_attention.HEAD_DIM}, {gpu_attention.FEATURES} features)",
+        ["seq_len", "method", "ms_fwd_bwd", "peak_mb"],
     )
     return table

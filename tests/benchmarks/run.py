@@ -71,7 +71,17 @@ def targets(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
             ours["speedup_vs_python_loop"] >= 20,
         )
     attention = results.get("attention")
-    if attention is not None:
+    if attention is not None and "ms_fwd_bwd" in attention:  # the GPU table
+        by = attention.pivot(index="seq_len", columns="method", values="ms_fwd_bwd")
+        ours = by.filter(like="ours fp32 chunk default").iloc[:, 0]
+        for peer, goal in (("performer-pytorch fp32", 2.0), ("SDPA bf16 flash", 1.0)):
+            ratio = (by[peer] / ours).dropna() if peer in by else pd.Series(dtype=float)
+            add(
+                f"FAVOR+ fp32 >= {goal:g}x {peer} (GPU, from 16k)",
+                ", ".join(f"{n}: {r:.2f}x" for n, r in ratio.items()),
+                len(ratio) and ratio.min() >= goal,
+            )
+    elif attention is not None:
         by = attention.pivot(index="seq_len", columns="method", values="seconds_fwd_bwd")
         from bench_attention import EXACT, OURS, PEER
 

@@ -177,7 +177,11 @@ def attention_scaling(
     log: Callable[[str], None] = print,
 ) -> pd.DataFrame:
     """Forward+backward of one attention core at each length in ``seq_lens``:
-    ``method, seq_len, seconds_fwd_bwd, peak_mb``.
+    ``method, seq_len, seconds_fwd_bwd, peak_mb, device, exact_kernel``.
+
+    FAVOR+ runs in float32. The exact baseline is SDPA, in float32 on the CPU
+    and in bf16 on CUDA, where that selects the flash kernel: the fastest
+    exact attention there, the one a practitioner would compare against.
 
     Per point: one untimed run that warms up and measures peak memory
     (torch's CPU allocator via the profiler; on CUDA,
@@ -195,16 +199,22 @@ def attention_scaling(
     if unknown:
         raise ValueError(f"methods {sorted(unknown)} are unknown; expected a subset of {METHODS}")
     device = torch.device(device)
-    if max_memory_mb is None:
-        max_memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20 / 2
+    if max_memory_mb is None:  # half of the memory the device has
+        if device.type == "cuda":
+            max_memory_mb = torch.cuda.get_device_properties(device).total_memory / 2**20 / 2
+        else:
+            max_memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20 / 2
+    device_name, exact_kernel = device_description(device, threads)
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     generator = torch.Generator().manual_seed(seed)
     projection = gaussian_orthogonal_random_matrix(nb_features, head_dim, generator).to(device)
     attend = {
         "favor": lambda q, k, v: favor_attention(q, k, v, projection),
+        # on CUDA the exact baseline is SDPA in bf16, which runs the flash kernel
         "exact": lambda q, k, v: exact_attention(q, k, v),
     }
+    dtypes = {"favor": torch.float32, "exact": torch.bfloat16 if device.type == "cuda" else torch.float32}
     timings: dict[str, list[tuple[int, float]]] = {m: [] for m in methods}
     memories: dict[str, list[tuple[int, float]]] = {m: [] for m in methods}
     rows = []
@@ -222,9 +232,9 @@ def attention_scaling(
                         {"method": method, "seq_len": seq_len, "seconds_fwd_bwd": math.nan, "peak_mb": math.nan}
                     )
                     continue
-                shape = (batch, heads, seq_len, head_dim)
-                q, k, v = (torch.randn(shape, generator=generator).to(device).requires_grad_() for _ in range(3))
-                grad = torch.randn(shape, generator=generator).to(device)
+                shape, dtype = (batch, heads, seq_len, head_dim), dtypes[method]
+                q, k, v = (torch.randn(shape, generator=generator).to(device, dtype).requires_grad_() for _ in range(3))
+                grad = torch.randn(shape, generator=generator).to(device, dtype)
 
                 def run():
                     for t in (q, k, v):
@@ -248,7 +258,16 @@ def attention_scaling(
                 log(f"{method} seq_len {seq_len}: {seconds * 1000:.1f} ms (best of {len(times)}), {peak:.1f} MB")
     finally:
         torch.set_num_threads(previous_threads)
-    return pd.DataFrame(rows, columns=["method", "seq_len", "seconds_fwd_bwd", "peak_mb"])
+    table = pd.DataFrame(rows, columns=["method", "seq_len", "seconds_fwd_bwd", "peak_mb"])
+    return table.assign(device=device_name, exact_kernel=exact_kernel)
+
+
+def device_description(device: torch.device, threads: int) -> tuple[str, str]:
+    """The device in words (for the table, the figure and the report) and
+    what the exact baseline runs there."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device), "SDPA bf16 (flash)"
+    return f"CPU, {threads} thread{'s' if threads > 1 else ''}", "SDPA fp32"
 
 
 def fit_slope(

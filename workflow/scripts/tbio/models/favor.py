@@ -25,10 +25,12 @@ the max subtracted for stability) are dropped or detached there.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
 from torch import nn
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from .blocks import MultiHeadAttention
 
@@ -235,14 +237,22 @@ def _causal_favor(q, k, v, w, key_mask, chunk_size):
     return torch.cat(outs, dim=1)
 
 
-def default_chunk_size(batch_heads: int, nb_features: int) -> int:
-    """Rows per chunk so that one chunk's (B, c, m) float32 feature block is
-    about 4 MiB: cache-sized, so time stays linear, yet few chunks, because
-    every chunk costs some fifty small ops and each op a synchronisation of
-    the threads (on one thread, 256 to 1024 rows at B = 4, m = 256 run within
-    3 % of each other; on a busy machine fewer ops wait less)."""
-    rows = (4 * 1024 * 1024 // 4) // max(1, batch_heads * nb_features)
-    return int(min(4096, max(256, rows)))
+def default_chunk_size(batch_heads: int, nb_features: int, device_type: str = "cpu") -> int:
+    """Rows per chunk, from the size of one chunk's (B, c, m) float32 feature block.
+
+    CPU: about 4 MiB, cache-sized, so time stays linear, yet few chunks,
+    because every chunk costs some fifty small ops and each op a
+    synchronisation of the threads (on one thread, 256 to 1024 rows at B = 4,
+    m = 256 run within 3 % of each other).
+
+    CUDA: about 128 MiB (16,384 rows at 8 heads x 256 features). A GPU needs
+    big launches: with the CPU's 512 rows FAVOR+ ran 4.6x slower on an H200 at
+    16k-1M tokens than with 16,384 rows; more rows gain under 5 % and cost
+    memory (tests/benchmarks/gpu_attention.py measures it).
+    """
+    block_bytes, most = (128 * 2**20, 2**20) if device_type == "cuda" else (4 * 2**20, 4096)
+    rows = (block_bytes // 4) // max(1, batch_heads * nb_features)
+    return int(min(most, max(256, rows)))
 
 
 def favor_attention(
@@ -265,7 +275,7 @@ def favor_attention(
     if key_mask is not None:
         key_mask = key_mask.bool()[:, None, :].expand(batch, heads, n).reshape(batch * heads, n)
         flat[2] = flat[2].masked_fill(~key_mask[..., None], 0.0)  # no NaN from padding leaks through 0 * v
-    chunk_size = chunk_size or default_chunk_size(batch * heads, projection.shape[0])
+    chunk_size = chunk_size or default_chunk_size(batch * heads, projection.shape[0], q.device.type)
     chunk_size = math.ceil(n / math.ceil(n / chunk_size))  # equal chunks, no one-row stragglers
     if causal:
         out = _causal_favor(*flat, w, key_mask, chunk_size)
@@ -274,10 +284,24 @@ def favor_attention(
     return out.reshape(batch, heads, n, -1)
 
 
+# SDPA kernels whose backward pass is deterministic on CUDA. With
+# deterministic algorithms in warn_only mode (as training runs), torch says
+# that its flash, memory-efficient and cuDNN kernels "default to a
+# non-deterministic algorithm" (seen with torch 2.11 on an H200,
+# tests/benchmarks/gpu_attention.py); the math kernel is plain matmuls.
+DETERMINISTIC_SDPA = [SDPBackend.MATH]
+
+
 def exact_attention(q, k, v, key_mask=None, causal: bool = False) -> torch.Tensor:
-    """softmax(q kᵀ/√d) v with the same arguments as ``favor_attention``."""
+    """softmax(q kᵀ/√d) v with the same arguments as ``favor_attention``.
+    With deterministic algorithms on (every training job), a CUDA run uses
+    only the kernels in DETERMINISTIC_SDPA, so that it repeats bit for bit."""
     mask = None if key_mask is None else key_mask.bool()[:, None, None, :]
-    return nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)
+    kernels = contextlib.nullcontext()
+    if q.is_cuda and torch.are_deterministic_algorithms_enabled():
+        kernels = sdpa_kernel(DETERMINISTIC_SDPA)
+    with kernels:
+        return nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)
 
 
 # the attention sublayer -------------------------------------------------------

@@ -123,3 +123,9 @@ def extrapolated_crossover(fits: dict) -> float | None:
     if not (math.isfinite(favor.slope) and math.isfinite(exact.slope)) or exact.slope <= favor.slope:
         return None
     return float(math.exp((favor.intercept - exact.intercept) / (exact.slope - favor.slope)))
+
+
+def measured_on(scaling: pd.DataFrame) -> str:
+    """Where the attention benchmark ran, and what the exact baseline was there."""
+    first = scaling.iloc[0]
+    return f"measured on {first['device']}; exact attention: {first['exact_kernel']}"

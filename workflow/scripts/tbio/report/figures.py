@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .analysis import measured_on  # noqa: E402
 from .findings import MODEL_NAMES  # noqa: E402
 
 COLOURS = {"cnn": "#d95f02", "enformer": "#1b9e77", "performer": "#7570b3", "transformer": "#e7298a"}
@@ -355,6 +356,9 @@ def scaling(scaling_rows: pd.DataFrame, time_fits: dict, memory_fits: dict, cros
         axis.legend(fontsize=7)
     time_axis.set_ylabel("forward + backward time (ms)")
     memory_axis.set_ylabel("peak memory (MB)")
+    if "device" in scaling_rows:
+        figure.suptitle(measured_on(scaling_rows), fontsize=9)
+        figure.tight_layout()
     return figure
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .analysis import crossover_length, extrapolated_crossover, fit_scaling, per_length
+from .analysis import crossover_length, extrapolated_crossover, fit_scaling, measured_on, per_length
 
 MODEL_NAMES = {
     "cnn": "CNN",
@@ -178,7 +178,8 @@ def _memory_clause(scaling: pd.DataFrame, length: int, subject: str) -> list:
 def scaling_finding(scaling: pd.DataFrame) -> Finding:
     """Where FAVOR+ overtakes exact attention, the fitted time slopes, and the
     memory ratio at the longest length measured for both."""
-    finding = Finding("FAVOR+ vs exact attention (one layer, forward + backward)")
+    where = f", {measured_on(scaling)}" if len(scaling) and "device" in scaling else ""
+    finding = Finding(f"FAVOR+ vs exact attention (one layer, forward + backward{where})")
     measured = scaling.dropna(subset=["seconds_fwd_bwd"]) if len(scaling) else scaling
     timed = per_length(scaling)
     common = timed.dropna().index if {"favor", "exact"} <= set(timed.columns) else []
