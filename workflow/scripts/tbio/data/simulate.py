@@ -242,6 +242,21 @@ def simulate_protein(
     return records
 
 
+def simulate_splits(simulate, section: dict, *stream: int, id_prefix: str, **settings) -> dict[str, list]:
+    """Every split of one data set: ``simulate`` (simulate_dna or
+    simulate_protein) with ``section``'s n_<split> records and a seed of the
+    split's own from ``section``'s data_seed (and ``stream``, e.g. a distance)."""
+    return {
+        split: simulate(
+            n=section[f"n_{split}"],
+            seed=split_seed(section["data_seed"], split, *stream),
+            id_prefix=f"{id_prefix}_{split}",
+            **settings,
+        )
+        for split in SPLITS
+    }
+
+
 def assert_disjoint(splits: dict[str, list]) -> None:
     """Raise if any sequence occurs in two splits."""
     seen: dict[str, str] = {}
