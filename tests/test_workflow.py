@@ -1,6 +1,7 @@
 """The real snakemake binary on the real workflow: the toy config end to end,
 the default config's DAG, lint and format, and our FASTA checked by samtools."""
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -102,3 +103,29 @@ def test_black_check_is_clean():
     black = Path(sys.executable).with_name("black")
     result = subprocess.run([str(black), "--check", "workflow", "tests"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The data side of the toy run, recorded: simulation and encoding are numpy and
+# Biopython only, so their bytes do not depend on the machine. A refactor must
+# leave them bit for bit; a change of the experiment rewrites the file
+# (`sha256sum` format, so `sha256sum -c tests/toy_data.sha256` in a toy run's
+# folder checks it too). Training outputs are compared run against run in
+# test_reruns.py and test_cluster.py, since their bits follow the CPU's kernels.
+TOY_DIGESTS = ROOT / "tests" / "toy_data.sha256"
+
+
+def toy_data_digests(run: Path) -> dict[str, str]:
+    files = sorted([*run.glob("data/**/*.fasta"), *run.glob("data/**/*.tsv"), *run.glob("results/encoded/**/*.npy")])
+    return {path.relative_to(run).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+
+
+def test_toy_data_is_bit_identical_to_the_recorded_digests(test_run):
+    recorded = dict(reversed(line.split("  ", 1)) for line in TOY_DIGESTS.read_text().splitlines())
+    measured = toy_data_digests(test_run)
+    changed = sorted(path for path in recorded.keys() | measured.keys() if recorded.get(path) != measured.get(path))
+    assert not changed, (
+        f"the toy run's data differs from {TOY_DIGESTS.name} in {changed}; if the change is intended, rewrite it "
+        "with sha256sum over data/ and results/encoded/ of a toy run"
+    )
+    checked = subprocess.run(["sha256sum", "--check", "--quiet", str(TOY_DIGESTS)], cwd=test_run)
+    assert checked.returncode == 0
