@@ -14,6 +14,8 @@ import importlib
 # name -> (module, config class, model class)
 REGISTRY = {
     "cnn": ("tbio.models.cnn", "CNNConfig", "CNN"),
+    # the control with a global readout (the compatibility task's own control, not yet in the rules)
+    "cnn_global": ("tbio.models.cnn", "CNNConfig", "GlobalPoolCNN"),
     "enformer": ("tbio.models.enformer", "EnformerConfig", "Enformer"),
     "transformer": ("tbio.models.transformer", "TransformerConfig", "TransformerClassifier"),
     "performer": ("tbio.models.performer", "PerformerConfig", "PerformerClassifier"),

@@ -75,3 +75,57 @@ class CNN(nn.Module):
         window = padded[:, start : start + 2 * half + 1]
         view = self.features(window)[:, :, half]  # (batch, channels): the promoter's view
         return self.head(view).squeeze(-1)
+
+
+class ValidResidualBlock(DilatedResidualBlock):
+    """DilatedResidualBlock without padding: the output is shorter by
+    (kernel_size - 1) * dilation, and the skip path is cropped to match, so
+    no position ever sees a padded zero."""
+
+    def __init__(self, channels: int, kernel_size: int, dilation: int):
+        super().__init__(channels, kernel_size, dilation)
+        self.conv = nn.Conv1d(channels, channels, kernel_size, dilation=dilation)
+        self.crop = (kernel_size - 1) * dilation // 2
+
+    def forward(self, x):
+        return x[:, :, self.crop : x.shape[-1] - self.crop] + self.mix(self.act(self.conv(self.act(x))))
+
+
+class GlobalPoolCNN(nn.Module):
+    """The control for "attention reaches far": the CNN's stem and tower with
+    valid convolutions, read out by a maximum over all positions.
+
+    Every feature sees one receptive field of the local CNN, and no feature
+    sees an edge of the sequence (no padding), so the model can detect any
+    motif or motif pair that fits in its receptive field anywhere in the
+    sequence, but cannot tell where it was: a bag of local features. A task
+    whose classes have the same local features in different places is at
+    chance for it by construction.
+    """
+
+    def __init__(self, config: CNNConfig, seq_len: int, in_channels: int = 4):
+        super().__init__()
+        if config.stem_kernel % 2 == 0 or config.kernel_size % 2 == 0:
+            raise ValueError("CNN kernel sizes must be odd")
+        if receptive_field_bp(config) > seq_len:
+            raise ValueError(f"the receptive field ({receptive_field_bp(config)} bp) is longer than seq_len {seq_len}")
+        self.config, self.seq_len = config, seq_len
+        self.stem = nn.Conv1d(in_channels, config.channels, config.stem_kernel)
+        self.tower = nn.Sequential(
+            *[ValidResidualBlock(config.channels, config.kernel_size, d) for d in config.dilations]
+        )
+        self.head = nn.Sequential(
+            nn.GELU(), nn.Linear(config.channels, config.head_hidden), nn.GELU(), nn.Linear(config.head_hidden, 1)
+        )
+
+    def receptive_field_bp(self) -> int:
+        """The readout pools over every position: the whole sequence reaches it."""
+        return self.seq_len
+
+    def local_field_bp(self) -> int:
+        """What one feature sees before the pooling: the local CNN's receptive field."""
+        return receptive_field_bp(self.config)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = self.tower(self.stem(x.transpose(1, 2)))  # (batch, channels, seq_len - field + 1)
+        return self.head(features.amax(dim=-1)).squeeze(-1)

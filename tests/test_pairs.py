@@ -1,0 +1,164 @@
+"""The promoter-enhancer compatibility task (tbio.data.pairs): its layout, its
+labels, the matrices it samples, and the controls that must be at chance on
+it by construction: every single element, and any global summary."""
+
+import itertools
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+
+from tbio.data.layout import is_consensus, matrix_length, pair_distance_bounds
+from tbio.data.motifs import load_motif
+from tbio.data.pairs import simulate_pairs
+from tbio.data.simulate import SimulationError
+from tbio.models import build_model
+
+RELEASE = "JASPAR2020"
+PROMOTERS, ENHANCERS = ("POL001.1", "POL011.1"), ("MA0105.4", "MA0796.1")
+
+
+@pytest.fixture(scope="module")
+def motifs():
+    return [load_motif(s, RELEASE) for s in PROMOTERS], [load_motif(s, RELEASE) for s in ENHANCERS]
+
+
+@pytest.fixture(scope="module")
+def records(motifs):
+    return simulate_pairs(4000, 512, *motifs, window=(10, 60), seed=3)
+
+
+def test_plan_time_lengths_equal_the_matrices_pyjaspar_reads(motifs):
+    for motif in motifs[0] + motifs[1]:
+        assert matrix_length(motif.spec, RELEASE) == motif.length
+    assert matrix_length("MA9999.1", RELEASE) is None
+    assert is_consensus("acgtAC") and not is_consensus("MA0105.4")
+
+
+def test_sampled_instances_have_the_matrix_frequencies():
+    motif = load_motif("MA0105.4", RELEASE)
+    codes = motif.sample(np.random.default_rng(0), 20000)
+    observed = np.stack([(codes == ord(letter)).mean(axis=0) for letter in "ACGT"], axis=1)
+    # binomial sd of a frequency over 20,000 draws is at most 0.0035: 0.015 is over 4 sd
+    assert np.abs(observed - motif.frequencies).max() < 0.015
+    consensus = load_motif("ACGTTG", RELEASE)
+    assert set(map(bytes, consensus.sample(np.random.default_rng(1), 50))) == {b"ACGTTG"}
+
+
+def test_label_is_the_compatibility_of_the_readout_pair_and_the_other_pair_is_the_opposite(records):
+    labels = Counter(r.label for r in records)
+    assert labels[0] == labels[1] == 2000
+    for r in records:
+        readout = PROMOTERS.index(r.promoter) == ENHANCERS.index(r.enhancer)
+        other = PROMOTERS.index(r.other_promoter) == ENHANCERS.index(r.other_enhancer)
+        assert r.label == readout and other != readout
+
+
+def test_layout_distances_and_the_other_pair_lies_farther_than_the_readout_enhancer(records, motifs):
+    lengths = {m.spec: m.length for m in motifs[0] + motifs[1]}
+    for r in records:
+        centre = 256
+        assert 10 <= r.distance_bp <= 60
+        assert (
+            r.promoter_end - r.promoter_start == lengths[r.promoter]
+            and r.promoter_start == centre - lengths[r.promoter] // 2
+        )
+        nearest = r.enhancer_start - centre if r.side == "downstream" else centre - (r.enhancer_end - 1)
+        assert nearest == r.distance_bp
+        reach = r.distance_bp + lengths[r.enhancer]  # the readout enhancer's farthest base
+        for start, spec in ((r.other_promoter_start, r.other_promoter), (r.other_enhancer_start, r.other_enhancer)):
+            bases = np.arange(start, start + lengths[spec])
+            assert bases.min() >= 0 and bases.max() < 512
+            assert np.abs(bases - centre).min() >= reach
+
+
+def balanced(groups):
+    """For each group of records: its share of positives, and how many it has."""
+    return {key: (np.mean(labels), len(labels)) for key, labels in groups.items()}
+
+
+def test_no_single_element_and_no_bag_of_motifs_or_pairs_tells_the_label(records):
+    views = {
+        "readout promoter": lambda r: r.promoter,
+        "readout enhancer": lambda r: r.enhancer,
+        "other promoter": lambda r: r.other_promoter,
+        "other enhancer": lambda r: r.other_enhancer,
+        "motif multiset": lambda r: tuple(sorted([r.promoter, r.other_promoter, r.enhancer, r.other_enhancer])),
+        "pair multiset": lambda r: tuple(sorted([(r.promoter, r.enhancer), (r.other_promoter, r.other_enhancer)])),
+        "side, distance": lambda r: (r.side, r.distance_bp // 10),
+    }
+    for name, view in views.items():
+        groups = {}
+        for r in records:
+            groups.setdefault(view(r), []).append(r.label)
+        for key, (share, n) in balanced(groups).items():
+            # 4 binomial sd of a share over n records
+            assert abs(share - 0.5) <= 4 * 0.5 / np.sqrt(n), (name, key, share, n)
+    # the readout pair itself tells it, of course
+    pairs = balanced(
+        {
+            k: [r.label for r in g]
+            for k, g in itertools.groupby(
+                sorted(records, key=lambda r: (r.promoter, r.enhancer)), key=lambda r: (r.promoter, r.enhancer)
+            )
+        }
+    )
+    assert {share for share, _ in pairs.values()} == {0.0, 1.0}
+
+
+def kmer_counts(records, k):
+    index = {"".join(w): i for i, w in enumerate(itertools.product("ACGT", repeat=k))}
+    counts = np.zeros((len(records), len(index)), dtype=np.float32)
+    for row, r in enumerate(records):
+        for start in range(len(r.seq) - k + 1):
+            counts[row, index[r.seq[start : start + k]]] += 1
+    return counts
+
+
+def logistic_regression_accuracy(x_train, y_train, x_test, y_test, l2=1e-3):
+    mean, sd = x_train.mean(0), x_train.std(0) + 1e-6
+    xt, xs = torch.tensor((x_train - mean) / sd), torch.tensor((x_test - mean) / sd)
+    w = torch.zeros(xt.shape[1], requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.LBFGS([w, b], max_iter=200, line_search_fn="strong_wolfe")
+    target = torch.tensor(y_train, dtype=torch.float32)
+
+    def loss():
+        optimizer.zero_grad()
+        value = torch.nn.functional.binary_cross_entropy_with_logits(xt @ w + b, target) + l2 * (w * w).sum()
+        value.backward()
+        return value
+
+    optimizer.step(loss)
+    with torch.no_grad():
+        return float((((xs @ w + b) > 0).numpy() == np.asarray(y_test)).mean())
+
+
+def test_a_global_kmer_logistic_regression_is_at_chance_yet_finds_what_global_counts_do_tell(motifs):
+    train = simulate_pairs(3000, 512, *motifs, window=(20, 40), seed=11)
+    test = simulate_pairs(2000, 512, *motifs, window=(20, 40), seed=12)
+    x_train, x_test = kmer_counts(train, 5), kmer_counts(test, 5)
+    label = logistic_regression_accuracy(x_train, [r.label for r in train], x_test, [r.label for r in test])
+    assert label <= 0.60
+    # the control that could fail: the readout enhancer's class leaves a trace in the counts
+    # (the two enhancers of a record are of one class half the time): at best 0.75
+    enhancer = [ENHANCERS.index(r.enhancer) for r in train], [ENHANCERS.index(r.enhancer) for r in test]
+    found = logistic_regression_accuracy(x_train, enhancer[0], x_test, enhancer[1])
+    assert found >= 0.65
+
+
+def test_a_window_outside_the_layout_is_refused_with_its_bounds(motifs):
+    lowest, highest = pair_distance_bounds(512, [19, 10], [13, 12])
+    assert (lowest, highest) == (10, 111)
+    with pytest.raises(SimulationError, match=r"distances must lie in \[10, 111\] bp"):
+        simulate_pairs(10, 512, *motifs, window=(100, 120), seed=0)
+
+
+def test_the_global_pooling_cnn_cannot_tell_where_a_feature_is():
+    model, _ = build_model("cnn_global", {"channels": 8, "dilations": [1, 2]}, 256, 4)
+    assert model.receptive_field_bp() == 256 and model.local_field_bp() == 15 + 4 * 3
+    content = torch.eye(4)[torch.randint(0, 4, (40,), generator=torch.Generator().manual_seed(0))]
+    here, there = torch.zeros(1, 256, 4), torch.zeros(1, 256, 4)
+    here[0, 30:70], there[0, 180:220] = content, content
+    assert torch.equal(model(here), model(there))
