@@ -6,14 +6,18 @@ import itertools
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
+from tbio.data.encode import encode
 from tbio.data.layout import is_consensus, matrix_length, pair_distance_bounds
 from tbio.data.motifs import load_motif
 from tbio.data.pairs import simulate_pairs
 from tbio.data.simulate import SimulationError
 from tbio.models import build_model
+from tbio.train.controls import accuracy_by_distance, control_accuracies, mask_spans
+from tbio.train.loop import TrainConfig, fit, make_deterministic
 
 RELEASE = "JASPAR2020"
 PROMOTERS, ENHANCERS = ("POL001.1", "POL011.1"), ("MA0105.4", "MA0796.1")
@@ -162,3 +166,54 @@ def test_the_global_pooling_cnn_cannot_tell_where_a_feature_is():
     here, there = torch.zeros(1, 256, 4), torch.zeros(1, 256, 4)
     here[0, 30:70], there[0, 180:220] = content, content
     assert torch.equal(model(here), model(there))
+
+
+def pair_arrays(records):
+    x = torch.from_numpy(encode([r.id for r in records], [r.seq for r in records], "dna"))
+    return x, torch.tensor([r.label for r in records]), pd.DataFrame([vars(r) for r in records])
+
+
+def test_masking_controls_remove_what_a_trained_model_reads(motifs):
+    """A local CNN that learned the readout pair falls to chance when either
+    half of the pair is masked, and scores chance untrained: the controls can
+    fail, and here they change exactly what they claim to."""
+    consensus = [load_motif(m.consensus, RELEASE) for m in motifs[0]], [
+        load_motif(m.consensus, RELEASE) for m in motifs[1]
+    ]
+    train, val, test = (
+        pair_arrays(simulate_pairs(n, 256, *consensus, window=(10, 16), seed=s))
+        for n, s in ((3000, 1), (500, 2), (1000, 3))
+    )
+    make_deterministic(0, 1)
+    model, _ = build_model("cnn", {"channels": 16}, 256, 4)
+    untrained = {k: v.clone() for k, v in model.state_dict().items()}
+    fit(
+        model,
+        train[:2],
+        val[:2],
+        TrainConfig(epochs=8, lr=0.003, batch_size=64, patience=8),
+        torch.device("cpu"),
+        log=lambda line: None,
+    )
+    scores = control_accuracies(model, untrained, *test, 64, torch.device("cpu"))
+    assert scores["none"] >= 0.9, scores
+    assert max(scores["enhancer_masked"], scores["promoter_masked"], scores["untrained"]) <= 0.6, scores
+    masked = mask_spans(test[0], test[2]["enhancer_start"], test[2]["enhancer_end"])
+    changed = (masked != test[0]).any(dim=-1)  # positions whose one-hot changed
+    for i in range(0, 1000, 97):
+        row = test[2].iloc[i]
+        assert changed[i].nonzero().flatten().tolist() == list(range(row["enhancer_start"], row["enhancer_end"]))
+
+
+def test_accuracy_by_distance_bins_the_exact_distances():
+    class Sign(torch.nn.Module):  # logit = the first base's A channel - 0.5: right exactly where y says so
+        def forward(self, x):
+            return x[:, 0, 0] - 0.5
+
+    x = torch.zeros(6, 4, 4)
+    x[[0, 1, 4], 0, 0] = 1
+    y = torch.tensor([1, 1, 1, 0, 0, 0])
+    table = accuracy_by_distance(Sign(), x, y, [10, 12, 15, 21, 29, 30], 10, 4, torch.device("cpu"))
+    assert table["distance_min_bp"].tolist() == [10, 20, 30] and table["distance_max_bp"].tolist() == [19, 29, 39]
+    assert table["n"].tolist() == [3, 2, 1] and table["accuracy"].tolist() == [2 / 3, 0.5, 1.0]
+    assert table["distance_bp"].tolist() == [14.5, 24.5, 34.5]
