@@ -12,19 +12,7 @@ import pytest
 from Bio import SeqIO
 
 from conftest import ROOT, run_snakemake, snakemake_binary
-
-RULES = [
-    "simulate_dna",
-    "simulate_protein",
-    "encode_onehot",
-    "train_cnn",
-    "train_enformer",
-    "train_performer",
-    "train_transformer",
-    "attention_approximation",
-    "attention_scaling",
-    "report",
-]
+from tbio.resources import RULES  # every rule with a memory estimate
 
 
 def test_toy_run_writes_a_summary_row_per_trained_model(test_run):

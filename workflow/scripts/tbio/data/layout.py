@@ -112,8 +112,11 @@ def pair_distance_bounds(seq_len: int, promoter_lens, enhancer_lens) -> tuple[in
     motif lengths fits the layout (highest < lowest: none fits)."""
     lowest = max(lowest_distance(p) for p in promoter_lens)
     highest = lowest - 1
+
+    def fits(distance: int) -> bool:
+        return all(layout_fits(seq_len, p, e, distance) for p in promoter_lens for e in enhancer_lens)
+
     # the layout fits up to some distance and at no larger one: bisect for it
-    fits = lambda d: all(layout_fits(seq_len, p, e, d) for p in promoter_lens for e in enhancer_lens)  # noqa: E731
     low, high = lowest, seq_len
     while low <= high:
         middle = (low + high) // 2
