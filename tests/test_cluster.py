@@ -187,7 +187,7 @@ def test_every_job_went_through_sbatch_and_completed(slurm_run):
         "jobs without an sbatch submission: " f"{sorted(announced[j][0] for j in remote - set(submitted))}"
     )
     rules = {announced[jobid][0] for jobid in submitted}
-    assert {"train_cnn", "train_enformer", "train_performer", "train_transformer"} <= rules
+    assert {"train_cnn", "train_cnn_dilated", "train_cnn_global", "train_enformer", "train_performer"} <= rules
     slurm_jobs = _slurm_jobs_of_run(log)
     assert set(slurm_jobs) == set(submitted.values()), (slurm_jobs, submitted)
     assert set(slurm_jobs.values()) == {"COMPLETED"}, slurm_jobs

@@ -53,16 +53,31 @@ def test_defaults_are_filled():
         ("protein.n_val", 1, "protein.n_val is 1; expected a number >= 2"),
         ("models.cnn.lr", 0, "models.cnn.lr is 0; expected a number > 0"),
         ("models.enformer.epochs", 0, "models.enformer.epochs is 0; expected a number >= 1"),
-        ("dna.enhancer", "ACGTNNXA", "dna.enhancer is 'ACGTNNXA', which has letter(s) N, X; expected only DNA letters"),
-        ("dna.promoter", "AC-GT", "dna.promoter is 'AC-GT', which has letter(s) -"),
+        (
+            "dna.enhancers",
+            ["ACGTNNXA", "MA0796.1"],
+            "dna.enhancers[0] is 'ACGTNNXA'; expected a JASPAR matrix ID with its version (e.g. MA0105.4) or a consensus",
+        ),
+        ("dna.promoters", ["POL001", "POL011.1"], "dna.promoters[0] is 'POL001'; expected a JASPAR matrix ID"),
+        ("dna.promoters", ["POL001.1"], "dna.promoters is ['POL001.1']; expected a list of at least 2 item(s)"),
+        ("dna.promoters", ["POL001.1", "POL001.1"], "dna.promoters names 'POL001.1' twice"),
+        ("dna.enhancers", ["MA9999.1", "MA0796.1"], "dna.enhancers[0] is 'MA9999.1', which JASPAR2020 does not have"),
+        ("dna.jaspar_release", "JASPAR1999", "dna.jaspar_release is 'JASPAR1999'; expected one of the releases"),
+        ("dna.enhancers", ["POL001.1", "MA0796.1"], "dna.promoters and dna.enhancers share a motif"),
         ("protein.motif_a", "WHC1", "protein.motif_a is 'WHC1', which has letter(s) 1"),
-        ("dna.enhancer", "ACGT" * 70, "dna.enhancer is 280 bp long; expected fewer than half of dna.seq_len"),
-        ("dna.distances", [8, 2], "dna.distances has 2, which puts the enhancer on the promoter"),
-        ("dna.distances", [8, 300], "dna.distances has 300, which puts the enhancer outside the sequence"),
-        ("dna.distances", [], "dna.distances is []; expected a list of at least 1 item"),
+        ("dna.windows", [[10, 30], [30, 10]], "dna.windows has [30, 10]; expected [low, high] with low <= high"),
+        (
+            "dna.windows",
+            [[10, 30], [72, 120]],
+            "dna.windows has [72, 120], which does not fit: with dna.seq_len 512, promoters of 19 and 10 bp and "
+            "enhancers of 29 and 27 bp, distances must lie in [10, 95] bp",
+        ),
+        ("dna.windows", [[5, 30]], "dna.windows has [5, 30], which does not fit"),
+        ("dna.windows", [], "dna.windows is []; expected a list of at least 1 item"),
+        ("dna.windows", [[10]], "dna.windows.0 is [10]; expected a list of at least 2 item(s)"),
+        ("dna.enhancer_copies", 0, "dna.enhancer_copies is 0; expected a number >= 1"),
         ("seeds", [], "seeds is []; expected a list of at least 1 item"),
         ("seeds", [1, 1], "seeds is [1, 1]; expected a list without repeated values"),
-        ("dna.decoy", "random", "dna.decoy is 'random'; expected one of 'shuffle', 'revcomp', 'none'"),
         ("dna.promotor", "ACGTACGT", "dna.promotor is not a known key (a typo?)"),
         ("modles", {}, "modles is not a known key (a typo?)"),
         ("models.cnn.kernel", 5, "models.cnn.kernel is not a known key"),
@@ -70,7 +85,7 @@ def test_defaults_are_filled():
         (
             "dna.seq_len",
             508,
-            "dna.seq_len is 508; the Enformer-style model pools to bins of 2 ** models.enformer.n_pool = 8",
+            "dna.seq_len is 508; models.enformer pools to bins of 2 ** models.enformer.n_pool = 8",
         ),
         (
             "protein.min_separation",
@@ -90,7 +105,13 @@ def test_defaults_are_filled():
             5,
             "models.transformer.heads is 5; expected a divisor of models.transformer.dim (32)",
         ),
-        ("dna.seq_len", 32, "dna.seq_len is 32; expected a sequence long enough for the 12 bp promoter"),
+        (
+            "dna.seq_len",
+            96,
+            "dna.seq_len is 96; with dna.seq_len 96, promoters of 19 and 10 bp and enhancers of 29 "
+            "and 27 bp no distance fits both pairs on the sequence",
+        ),
+        ("models.cnn_global.stem_kernel", 14, "models.cnn_global.stem_kernel is 14; expected an odd number"),
     ],
 )
 def test_bad_values_get_one_sentence_naming_the_key(key, value, message):
@@ -124,18 +145,18 @@ def test_values_in_another_form_that_means_the_same_are_read_as_the_schema_types
     YAML reads 256.0 as a float: each arrives as the schema types it."""
     config = copy.deepcopy(DEFAULT)
     config.update(seeds=["1", "2"], use_gpu="true")
-    config["dna"].update(seq_len=256.0, distances=[8.0, "100"], n_train="300")
+    config["dna"].update(seq_len=256.0, windows=[[10.0, "20"]], n_train="300")
     config["models"]["performer"]["feature_seed"] = "null"
     config["approximation"] = "{features: [16, 64], draws: 3}"
     filled = validate_config(config, SCHEMA)
     assert filled["seeds"] == [1, 2] and filled["use_gpu"] is True
     assert filled["dna"]["seq_len"] == 256 and type(filled["dna"]["seq_len"]) is int
-    assert filled["dna"]["distances"] == [8, 100] and all(type(d) is int for d in filled["dna"]["distances"])
+    assert filled["dna"]["windows"] == [[10, 20]] and all(type(d) is int for d in filled["dna"]["windows"][0])
     assert filled["dna"]["n_train"] == 300 and filled["models"]["performer"]["feature_seed"] is None
     assert filled["approximation"] == {"features": [16, 64], "draws": 3}
     # strings where the schema takes strings stay strings
-    config["dna"]["promoter"] = "TATAAAAGG"
-    assert validate_config(config, SCHEMA)["dna"]["promoter"] == "TATAAAAGG"
+    config["dna"]["promoters"] = ["TATAAAAGG", "POL011.1"]
+    assert validate_config(config, SCHEMA)["dna"]["promoters"] == ["TATAAAAGG", "POL011.1"]
 
 
 def test_command_line_config_values_reach_snakemake_typed(tmp_path):
@@ -148,7 +169,7 @@ def test_command_line_config_values_reach_snakemake_typed(tmp_path):
         "config/test.yaml",
         "--config",
         "seeds=[1,2]",
-        "dna={seq_len: 256.0, distances: [8, 100]}",
+        "dna={seq_len: 256.0, windows: [[10, 16], [24, 31]]}",
         "use_gpu=true",
     )
     assert "Invalid config" not in result.stdout + result.stderr

@@ -5,6 +5,8 @@ import torch
 
 from tbio.models import build_model
 from tbio.models.cnn import CNNConfig, receptive_field_bp
+from tbio.models.basenji import BasenjiConfig
+from tbio.models.basenji import receptive_field_bp as basenji_field
 from tbio.models.enformer import AttentionPool
 
 SEQ_LEN = 256
@@ -16,13 +18,13 @@ def one_hot(batch, seq_len=SEQ_LEN, seed=0):
     return torch.nn.functional.one_hot(index, 4).float()
 
 
-@pytest.mark.parametrize("name", ["cnn", "enformer"])
+@pytest.mark.parametrize("name", ["cnn", "cnn_dilated", "cnn_global", "enformer"])
 def test_forward_gives_one_logit_per_sequence(name):
     model, _ = build_model(name, {}, SEQ_LEN, 4)
     assert model(one_hot(3)).shape == (3,)
 
 
-@pytest.mark.parametrize("name", ["cnn", "enformer"])
+@pytest.mark.parametrize("name", ["cnn", "cnn_dilated", "enformer"])
 def test_a_few_steps_reduce_the_loss(name):
     torch.manual_seed(0)
     model, _ = build_model(name, {}, SEQ_LEN, 4)
@@ -118,3 +120,22 @@ def test_enformer_centre_attention_maps():
 def test_enformer_rejects_a_length_that_does_not_bin():
     with pytest.raises(ValueError, match="multiple of the bin size 8"):
         build_model("enformer", {}, 100, 4)
+
+
+@pytest.mark.parametrize(
+    "config", [BasenjiConfig(dilations=[1, 2]), BasenjiConfig(n_pool=2, kernel_size=5, dilations=[1, 3])]
+)
+def test_the_dilated_cnn_receptive_field_matches_a_brute_force_probe(config):
+    """The Basenji-style CNN's nominal field: exactly the bases that move its readout."""
+    torch.manual_seed(2)
+    seq_len = 512
+    model, _ = build_model("cnn_dilated", dataclasses.asdict(config), seq_len, 4)
+    moved = moved_positions(model, one_hot(1, seq_len), model)
+    assert model.receptive_field_bp() == basenji_field(config) < seq_len
+    assert moved == list(range(moved[0], moved[0] + basenji_field(config)))
+    assert moved[0] < seq_len // 2 < moved[-1]
+
+
+def test_the_default_dilated_cnn_reaches_the_whole_default_sequence():
+    model, _ = build_model("cnn_dilated", {}, 512, 4)
+    assert model.receptive_field_bp() == 542

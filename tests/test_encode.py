@@ -6,7 +6,8 @@ import pytest
 
 from tbio.data.encode import EncodingError, decode, encode, write_encoded
 from tbio.data.fasta import InputDataError, fasta_blocks, read_labelled_fasta, write_records
-from tbio.data.simulate import simulate_dna, simulate_protein
+from simulated import dna_records
+from tbio.data.simulate import simulate_protein
 
 
 def test_dna_round_trip_and_channel_order():
@@ -37,7 +38,7 @@ def test_protein_alphabet_has_unknown_channel():
 
 
 def test_fasta_round_trip_through_biopython_and_npy(tmp_path):
-    records = simulate_dna(20, 128, "TATAAAAG", "CACGTGAC", 30, seed=2)
+    records = dna_records(20, 128, seed=2)
     write_records(records, tmp_path / "s.fasta", tmp_path / "s.tsv")
     ids, seqs, labels = read_labelled_fasta(tmp_path / "s.fasta", tmp_path / "s.tsv")
     assert ids == [r.id for r in records] and seqs == [r.seq for r in records]
@@ -96,7 +97,7 @@ def gzip_copy(source, target):
 
 @pytest.mark.parametrize("fasta_name, labels_name", [("s.fa.gz", "s.tsv.gz"), ("s.fasta.gz", "s.tsv"), ("s.txt", "s")])
 def test_gzip_files_are_known_by_their_first_bytes_whatever_their_name(tmp_path, fasta_name, labels_name):
-    records = simulate_dna(20, 128, "TATAAAAG", "CACGTGAC", 30, seed=3)
+    records = dna_records(20, 128, seed=3)
     write_records(records, tmp_path / "plain.fasta", tmp_path / "plain.tsv")
     (tmp_path / "gz").mkdir()
     fasta = gzip_copy(tmp_path / "plain.fasta", tmp_path / "gz" / fasta_name)

@@ -12,9 +12,9 @@ import torch
 
 from tbio.data.encode import encode
 from tbio.data.layout import is_consensus, matrix_length, pair_distance_bounds
-from tbio.data.motifs import load_motif
-from tbio.data.pairs import simulate_pairs
-from tbio.data.simulate import SimulationError
+from tbio.data.motifs import Cluster, load_motif, task_elements
+from tbio.data.pairs import probe_seed, simulate_pairs
+from tbio.data.simulate import SPLITS, SimulationError, split_seed
 from tbio.models import build_model
 from tbio.train.controls import accuracy_by_distance, control_accuracies, mask_spans
 from tbio.train.loop import TrainConfig, fit, make_deterministic
@@ -139,9 +139,11 @@ def logistic_regression_accuracy(x_train, y_train, x_test, y_test, l2=1e-3):
         return float((((xs @ w + b) > 0).numpy() == np.asarray(y_test)).mean())
 
 
-def test_a_global_kmer_logistic_regression_is_at_chance_yet_finds_what_global_counts_do_tell(motifs):
-    train = simulate_pairs(3000, 512, *motifs, window=(20, 40), seed=11)
-    test = simulate_pairs(2000, 512, *motifs, window=(20, 40), seed=12)
+@pytest.mark.parametrize("copies", [1, 2], ids=["single sites", "homotypic clusters (the default)"])
+def test_a_global_kmer_logistic_regression_is_at_chance_yet_finds_what_global_counts_do_tell(motifs, copies):
+    enhancers = [Cluster(m, copies, 3) for m in motifs[1]]
+    train = simulate_pairs(3000, 512, motifs[0], enhancers, window=(20, 40), seed=11)
+    test = simulate_pairs(2000, 512, motifs[0], enhancers, window=(20, 40), seed=12)
     x_train, x_test = kmer_counts(train, 5), kmer_counts(test, 5)
     label = logistic_regression_accuracy(x_train, [r.label for r in train], x_test, [r.label for r in test])
     assert label <= 0.60
@@ -217,3 +219,45 @@ def test_accuracy_by_distance_bins_the_exact_distances():
     assert table["distance_min_bp"].tolist() == [10, 20, 30] and table["distance_max_bp"].tolist() == [19, 29, 39]
     assert table["n"].tolist() == [3, 2, 1] and table["accuracy"].tolist() == [2 / 3, 0.5, 1.0]
     assert table["distance_bp"].tolist() == [14.5, 24.5, 34.5]
+
+
+def test_a_cluster_is_copies_of_the_matrix_drawn_apart_with_random_spacers():
+    motif = load_motif("MA0796.1", RELEASE)  # TGIF1, 12 bp
+    cluster = Cluster(motif, copies=3, spacer=4)
+    assert cluster.length == 3 * 12 + 2 * 4 and cluster.spec == "MA0796.1"
+    codes = cluster.sample(np.random.default_rng(0), 20000)
+    assert codes.shape == (20000, 44)
+    for copy in range(3):
+        part = codes[:, copy * 16 : copy * 16 + 12]
+        observed = np.stack([(part == ord(letter)).mean(axis=0) for letter in "ACGT"], axis=1)
+        assert np.abs(observed - motif.frequencies).max() < 0.015
+    spacers = codes[:, 12:16]
+    assert np.abs(np.stack([(spacers == ord(c)).mean() for c in "ACGT"]) - 0.25).max() < 0.01
+    # the copies are drawn independently: two copies are the same word as often as chance says
+    same = (codes[:, :12] == codes[:, 16:28]).all(axis=1).mean()
+    expected = np.prod((motif.frequencies**2).sum(axis=1))
+    assert abs(same - expected) < 4 * np.sqrt(expected * (1 - expected) / 20000) and expected < 0.9
+
+
+def test_the_config_names_the_elements_and_a_window_of_clusters_lays_out_as_recorded():
+    dna = {
+        "jaspar_release": RELEASE,
+        "promoters": list(PROMOTERS),
+        "enhancers": list(ENHANCERS),
+        "enhancer_copies": 2,
+        "enhancer_spacer": 3,
+    }
+    promoters, enhancers = task_elements(dna)
+    assert [m.length for m in promoters] == [19, 10] and [e.length for e in enhancers] == [29, 27]
+    records = simulate_pairs(500, 512, promoters, enhancers, window=(72, 92), seed=1)
+    lengths = {e.spec: e.length for e in enhancers}
+    for r in records:
+        assert 72 <= r.distance_bp <= 92 and r.enhancer_end - r.enhancer_start == lengths[r.enhancer]
+
+
+def test_the_probe_set_draws_from_its_own_stream_and_repeats():
+    probe = np.random.default_rng(probe_seed(7)).integers(0, 2**63)
+    splits = [np.random.default_rng(split_seed(7, s, 10, 30)).integers(0, 2**63) for s in SPLITS]
+    assert probe not in splits
+    assert probe == np.random.default_rng(probe_seed(7)).integers(0, 2**63)
+    assert probe != np.random.default_rng(probe_seed(8)).integers(0, 2**63)

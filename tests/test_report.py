@@ -15,20 +15,47 @@ import yaml
 from tbio.report import aggregate, analysis, figures, findings, html, provenance
 from tbio.report.build import FIGURES, ReportInputs, build_report
 
-RECEPTIVE_FIELD = 75
-SEQ_LEN = 256
+SEQ_LEN = 512
+RECEPTIVE_FIELDS = {"cnn": 75, "cnn_dilated": 523, "cnn_global": SEQ_LEN, "enformer": SEQ_LEN}
+RECEPTIVE_FIELD = RECEPTIVE_FIELDS["cnn"]
+DNA_MODELS = list(RECEPTIVE_FIELDS)
+ENHANCER_LEN = 12
+PROMOTER_START = SEQ_LEN // 2 - 6
+# half the local CNN's field is 37.5 bp: w8-16 lies wholly inside it (16 + 11 < 37.5),
+# w20-30 across its edge, w60-80 and w100-120 wholly beyond it
+WINDOWS = ["w8-16", "w20-30", "w60-80", "w100-120"]
 BENCHMARK_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
 
-def accuracy_of(model: str, distance: int | None, seed: int) -> float:
-    """The synthetic run's truth: the CNN fails beyond half its receptive field."""
-    if model == "cnn" and distance is not None and distance >= RECEPTIVE_FIELD / 2:
+def window(dna_set: str) -> tuple[int, int] | None:
+    if dna_set == "user":
+        return None
+    low, high = dna_set[1:].split("-")
+    return int(low), int(high)
+
+
+def accuracy_of(model: str, low: int | None, seed: int) -> float:
+    """The synthetic run's truth: the local CNN and the dilated CNN fail
+    beyond half the local CNN's receptive field, global pooling everywhere."""
+    beyond = low is not None and low >= RECEPTIVE_FIELD / 2
+    if model == "cnn_global" or (model in ("cnn", "cnn_dilated") and beyond):
         return 0.50 + 0.01 * seed
     return {"performer": 0.90, "transformer": 0.92}.get(model, 0.97) + 0.005 * seed
 
 
-def metrics_record(task: str, model: str, distance: int | None, seed: int) -> dict:
-    accuracy = accuracy_of(model, distance, seed)
+def controls_of(model: str, low: int | None, seed: int) -> dict:
+    return {
+        "none": accuracy_of(model, low, seed),
+        "enhancer_masked": 0.5 + 0.001 * seed,
+        "promoter_masked": 0.51,
+        "untrained": 0.5,
+    }
+
+
+def metrics_record(task: str, model: str, dna_set: str | None, seed: int) -> dict:
+    span = window(dna_set) if dna_set else None
+    low = span[0] if span else None
+    accuracy = accuracy_of(model, low, seed)
     history = [
         {
             "epoch": e,
@@ -43,15 +70,19 @@ def metrics_record(task: str, model: str, distance: int | None, seed: int) -> di
     return {
         "task": task,
         "model": model,
-        "distance_bp": distance,
+        "dataset": dna_set,
+        "distance_bp": (span[0] + span[1]) // 2 if span else None,
+        "distance_min_bp": span[0] if span else None,
+        "distance_max_bp": span[1] if span else None,
         "seq_len": SEQ_LEN if task == "dna" else 128,
         "seed": seed,
         "test_accuracy": accuracy,
         "test_auroc": accuracy + 0.01,
         "test_loss": 0.3,
-        "promoter_only_accuracy": 0.5 + 0.001 * seed if task == "dna" else None,
+        "controls": controls_of(model, low, seed) if span else None,
         "n_params": 1000,
-        "receptive_field_bp": RECEPTIVE_FIELD if model == "cnn" else SEQ_LEN,
+        "receptive_field_bp": RECEPTIVE_FIELDS.get(model, 128),
+        "used_reach_bp": 20 + seed if model == "cnn" else (None if task == "protein" else 100 + seed),
         "best_epoch": 3,
         "epochs_run": 3,
         "history": history,
@@ -81,43 +112,66 @@ def scaling_rows(favor_faster_from: int | None = 2048, lengths=(512, 1024, 2048,
 
 
 def write_labels(path: Path, dna_set: str) -> str:
-    """A test split's labels: with motif positions when simulated, only
-    (id, label) for the user's own DNA."""
+    """A test split's labels: with the planted positions when simulated (the
+    distance drawn from the window, the side alternating), only (id, label)
+    for the user's own DNA."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if dna_set == "user":
         pd.DataFrame({"id": [f"seq{i}" for i in range(20)], "label": [i % 2 for i in range(20)]}).to_csv(
             path, sep="\t", index=False
         )
         return str(path)
-    distance, rows = int(dna_set[1:]), []
+    (low, high), centre, rows = window(dna_set), SEQ_LEN // 2, []
     for i in range(20):
+        distance = low + i % (high - low + 1)
         side = "upstream" if i % 2 else "downstream"
-        start = SEQ_LEN // 2 - distance - 12 if side == "upstream" else SEQ_LEN // 2 + distance
-        rows.append((f"{dna_set}_test_{i}", i % 3 != 0, distance, 122, start, side, "enhancer" if i % 3 else "decoy"))
-    columns = ["id", "label", "distance_bp", "promoter_start", "element_start", "side", "element"]
+        start = centre - distance - ENHANCER_LEN + 1 if side == "upstream" else centre + distance
+        rows.append(
+            (f"{dna_set}_test_{i}", i % 2, distance, "P1", PROMOTER_START, PROMOTER_START + 12, "E1", start,
+             start + ENHANCER_LEN, side, "P2", 3, "E2", 40)
+        )  # fmt: skip
+    columns = ["id", "label", "distance_bp", "promoter", "promoter_start", "promoter_end", "enhancer"]
+    columns += ["enhancer_start", "enhancer_end", "side", "other_promoter", "other_promoter_start"]
+    columns += ["other_enhancer", "other_enhancer_start"]
     pd.DataFrame(rows, columns=columns).to_csv(path, sep="\t", index=False)
     return str(path)
 
 
+def write_by_distance(path: Path, model: str, seed: int) -> None:
+    """Accuracy at every exact distance of the held-out set: the truth of accuracy_of, by distance."""
+    distances = np.arange(4, 131)
+    accuracy = [accuracy_of(model, int(d), seed) for d in distances]
+    pd.DataFrame({"distance_bp": distances, "n": 1 + distances % 3, "accuracy": accuracy}).to_csv(
+        path, sep="\t", index=False
+    )
+
+
 def write_run(root: Path, dna_sets: list[str], seeds=(1, 2, 3)) -> ReportInputs:
     """Every file the report rule reads, synthetic, laid out as the pipeline
-    does; dna_sets are d<distance> (simulated) or ["user"] (the user's DNA)."""
+    does; dna_sets are w<low>-<high> (simulated) or ["user"] (the user's DNA)."""
     dna_metrics, protein_metrics, contributions, attention, labels, benchmarks = [], [], [], [], [], []
+    controls, by_distance = [], []
     rng = np.random.default_rng(0)
     for dna_set in dna_sets:
-        distance = None if dna_set == "user" else int(dna_set[1:])
         labels.append(write_labels(root / f"data/dna/{dna_set}/test.labels.tsv", dna_set))
-        for model in ("cnn", "enformer"):
+        for model in DNA_MODELS:
             for seed in seeds:
                 folder = root / f"results/models/dna/{dna_set}/{model}/seed{seed}"
                 folder.mkdir(parents=True)
-                (folder / "metrics.json").write_text(json.dumps(metrics_record("dna", model, distance, seed)))
+                record = metrics_record("dna", model, dna_set, seed)
+                (folder / "metrics.json").write_text(json.dumps(record))
                 dna_metrics.append(str(folder / "metrics.json"))
                 scores = rng.random(SEQ_LEN)
                 pd.DataFrame(
                     {"position": range(SEQ_LEN), "mean_contribution": scores - 0.5, "mean_abs_contribution": scores}
                 ).to_csv(folder / "contributions.tsv", sep="\t", index=False)
                 contributions.append(str(folder / "contributions.tsv"))
+                if dna_set != "user":
+                    table = pd.DataFrame(record["controls"].items(), columns=["control", "test_accuracy"])
+                    table.to_csv(folder / "controls.tsv", sep="\t", index=False)
+                    controls.append(str(folder / "controls.tsv"))
+                    write_by_distance(folder / "by_distance.tsv", model, seed)
+                    by_distance.append(str(folder / "by_distance.tsv"))
                 if model == "enformer":
                     bins = SEQ_LEN // 8
                     pd.DataFrame(
@@ -150,11 +204,8 @@ def write_run(root: Path, dna_sets: list[str], seeds=(1, 2, 3)) -> ReportInputs:
     ).to_csv(approximation, sep="\t", index=False)
     scaling = root / "results/report/attention_scaling.tsv"
     scaling_rows().to_csv(scaling, sep="\t", index=False)
-    distances = [int(d[1:]) for d in dna_sets if d != "user"]
-    config = {
-        "seeds": list(seeds),
-        "dna": {"seq_len": SEQ_LEN, "distances": distances, "promoter": "TATAAAAGGCCT", "enhancer": "CACGTGACTGCA"},
-    }
+    windows = [list(window(d)) for d in dna_sets if d != "user"]
+    config = {"seeds": list(seeds), "dna": {"seq_len": SEQ_LEN, "windows": windows, "distance_bin_bp": 8}}
     schema = root / "schema.yaml"
     schema.write_text(
         yaml.safe_dump(
@@ -167,22 +218,24 @@ def write_run(root: Path, dna_sets: list[str], seeds=(1, 2, 3)) -> ReportInputs:
         )
     )
     return ReportInputs(
-        dna_metrics,
-        protein_metrics,
-        contributions,
-        attention,
-        labels,
-        str(approximation),
-        str(scaling),
-        benchmarks,
-        config,
-        str(schema),
+        dna_metrics=dna_metrics,
+        protein_metrics=protein_metrics,
+        contributions=contributions,
+        attention=attention,
+        labels=labels,
+        approximation=str(approximation),
+        scaling=str(scaling),
+        rule_benchmarks=benchmarks,
+        controls=controls,
+        by_distance=by_distance,
+        config=config,
+        config_schema=str(schema),
     )
 
 
 @pytest.fixture
 def run(tmp_path) -> ReportInputs:
-    return write_run(tmp_path / "run", ["d8", "d20", "d120", "d240"])
+    return write_run(tmp_path / "run", WINDOWS)
 
 
 # --- aggregation ------------------------------------------------------------------------
@@ -191,33 +244,73 @@ def run(tmp_path) -> ReportInputs:
 def test_benchmarks_name_rule_and_job_and_read_dashes_as_missing(run):
     table = aggregate.read_benchmarks(run.rule_benchmarks)
     encode = table[table["rule"] == "encode_onehot"].iloc[0]
-    assert encode["job"] == "encode_onehot/dna/d8/train"
+    assert encode["job"] == "encode_onehot/dna/w8-16/train"
     assert np.isnan(encode["cpu_time"])
-    assert set(table["rule"]) == {
-        "train_cnn",
-        "train_enformer",
-        "train_performer",
-        "train_transformer",
-        "encode_onehot",
-    }
+    assert set(table["rule"]) == {f"train_{m}" for m in DNA_MODELS + ["performer", "transformer"]} | {"encode_onehot"}
 
 
 def test_summary_has_one_row_per_model_with_its_own_peak_memory(run):
     metrics = aggregate.load_metrics(run.dna_metrics + run.protein_metrics)
     summary = aggregate.summarise(metrics, aggregate.read_benchmarks(run.rule_benchmarks))
     assert list(summary.columns) == aggregate.SUMMARY_COLUMNS
-    assert len(summary) == 4 * 2 * 3 + 2 * 3
-    cnn = summary[(summary["model"] == "cnn") & (summary["distance_bp"] == 120)].set_index("seed")
+    assert aggregate.SUMMARY_COLUMNS[2:5] == ["distance_bp", "distance_min_bp", "distance_max_bp"]
+    assert len(summary) == 4 * 4 * 3 + 2 * 3
+    cnn = summary[(summary["model"] == "cnn_dilated") & (summary["distance_min_bp"] == 60)].set_index("seed")
     assert cnn.loc[2, "peak_rss_mb"] == 402
+    assert (cnn["distance_bp"] == 70).all() and (cnn["distance_max_bp"] == 80).all()
     assert summary.loc[summary["task"] == "protein", "peak_rss_mb"].eq(500).all()
+    assert summary.loc[summary["task"] == "protein", "distance_min_bp"].isna().all()
 
 
-def test_accuracy_by_distance_spans_the_seeds(run):
+def test_benchmark_job_is_named_by_the_metrics_data_set():
+    record = metrics_record("dna", "cnn_global", "w60-80", 2)
+    assert aggregate.benchmark_job("cnn_global", aggregate.dataset_of(record), 2) == (
+        "train_cnn_global",
+        "train_cnn_global/w60-80_seed2",
+    )
+    # without a dataset field: the window from its ends, or the user's own DNA
+    assert aggregate.dataset_of({**record, "dataset": None}) == "w60-80"
+    user = {**record, "dataset": None, "distance_min_bp": None, "distance_max_bp": None}
+    assert aggregate.dataset_of(user) == "user"
+    assert aggregate.dataset_of(metrics_record("protein", "performer", None, 1)) is None
+
+
+def test_accuracy_by_window_spans_the_seeds(run):
     summary = aggregate.summarise(aggregate.load_metrics(run.dna_metrics), pd.DataFrame())
-    table = aggregate.by_distance(summary).set_index(["model", "distance_bp"])
-    row = table.loc[("cnn", 240)]
-    assert row["mean"] == pytest.approx(0.52)
+    table = aggregate.by_window(summary).set_index(["model", "distance_min_bp"])
+    row = table.loc[("cnn", 100)]
+    assert row["mean"] == pytest.approx(0.52) and row["distance_max_bp"] == 120 and row["distance_bp"] == 110
     assert (row["min"], row["max"], row["n_seeds"]) == (pytest.approx(0.51), pytest.approx(0.53), 3)
+
+
+def test_accuracy_by_distance_bins_are_weighted_by_their_sequences():
+    """Bin [8, 15] holds 1 right of 1, 0 of 3 and 2 of 4 sequences: 3 of 8
+    (0.375), not the mean of the three accuracies (0.5)."""
+    exact = pd.DataFrame(
+        {
+            "exact_distance_bp": [8, 9, 15, 16, 8],
+            "n": [1, 3, 4, 2, 5],
+            "accuracy": [1.0, 0.0, 0.5, 1.0, 0.2],
+            "model": ["cnn"] * 4 + ["enformer"],
+            "seed": 1,
+            "distance_min_bp": 60,
+            "distance_max_bp": 80,
+        }
+    )
+    binned = aggregate.bin_by_distance(exact, 8)
+    assert list(binned.columns) == aggregate.BY_DISTANCE_COLUMNS
+    assert list(binned.columns[:5]) == ["model", "seed", "distance_bp", "n", "accuracy"]
+    cnn = binned[binned["model"] == "cnn"].set_index("distance_min_bp")
+    assert cnn.loc[8, "accuracy"] == pytest.approx(3 / 8) and cnn.loc[8, "n"] == 8
+    assert (cnn.loc[8, "distance_max_bp"], cnn.loc[8, "distance_bp"]) == (15, 11.5)
+    assert cnn.loc[16, "accuracy"] == 1.0 and cnn.loc[16, "n"] == 2
+    assert (cnn["window_min_bp"] == 60).all() and (cnn["window_max_bp"] == 80).all()
+    enformer = binned[binned["model"] == "enformer"]
+    assert len(enformer) == 1 and enformer.iloc[0]["accuracy"] == pytest.approx(0.2)  # models are not pooled
+    one_bp = aggregate.bin_by_distance(exact, 1)
+    assert len(one_bp) == 5 and set(one_bp["distance_bp"]) == {8, 9, 15, 16}
+    with pytest.raises(ValueError, match="distance_bin_bp"):
+        aggregate.bin_by_distance(exact, 0)
 
 
 def test_cost_by_rule_sums_jobs_and_ends_with_the_total(run):
@@ -231,21 +324,61 @@ def test_cost_by_rule_sums_jobs_and_ends_with_the_total(run):
     assert (cnn["jobs"], cnn["wall_seconds"], cnn["cpu_seconds"], cnn["peak_rss_mb"]) == (12, 120, 108, 403)
 
 
-def test_element_spans_mark_promoter_and_both_enhancer_sides(run):
-    labels = [pd.read_csv(path, sep="\t") for path in run.labels]
-    spans = aggregate.element_spans(labels, promoter_len=12, enhancer_len=12)
-    at_120 = spans[spans["distance_bp"] == 120].set_index(["element", "side"])
-    assert (at_120.loc[("promoter", "centre"), "start_bp"], at_120.loc[("promoter", "centre"), "end_bp"]) == (122, 134)
-    assert at_120.loc[("enhancer", "upstream"), "end_bp"] == SEQ_LEN // 2 - 120
-    assert at_120.loc[("enhancer", "downstream"), "start_bp"] == SEQ_LEN // 2 + 120
-    assert "decoy" not in set(spans["element"])
+def test_element_spans_cover_every_enhancer_of_the_window_on_each_side(run):
+    labels = {Path(path).parent.name: pd.read_csv(path, sep="\t") for path in run.labels}
+    labels["user"] = pd.DataFrame({"id": ["a"], "label": [1]})  # no positions: adds nothing
+    spans = aggregate.element_spans(labels)
+    assert set(spans["dataset"]) == set(WINDOWS)
+    far = spans[spans["dataset"] == "w100-120"].set_index(["element", "side"])
+    assert (far.loc[("promoter", "centre"), "start_bp"], far.loc[("promoter", "centre"), "end_bp"]) == (
+        PROMOTER_START,
+        PROMOTER_START + 12,
+    )
+    assert far["distance_min_bp"].eq(100).all() and far["distance_max_bp"].eq(120).all()
+    table = labels["w100-120"]
+    for side in ("upstream", "downstream"):
+        at = table[table["side"] == side]
+        band = far.loc[("enhancer", side)]
+        assert band["start_bp"] == at["enhancer_start"].min() and band["end_bp"] == at["enhancer_end"].max()
+        assert band["n_sequences"] == len(at)
+    # the nearest enhancer base lies 100 bp from the centre at least: the bands leave the centre clear
+    assert far.loc[("enhancer", "upstream"), "end_bp"] <= SEQ_LEN // 2 - 100 + 1
+    assert far.loc[("enhancer", "downstream"), "start_bp"] >= SEQ_LEN // 2 + 100
+    assert aggregate.longest_enhancer_bp(labels) == ENHANCER_LEN
 
 
-def test_per_model_tables_take_distance_model_and_seed_from_the_path(run):
+def test_per_model_tables_take_window_model_and_seed_from_the_path(run):
     table = aggregate.load_per_model_tables(run.attention[:2])
-    assert set(table["model"]) == {"enformer"} and set(table["distance_bp"]) == {8}
+    assert set(table["model"]) == {"enformer"} and set(table["dataset"]) == {"w8-16"}
+    assert set(zip(table["distance_bp"], table["distance_min_bp"], table["distance_max_bp"])) == {(12, 8, 16)}
+    assert set(table["seed"]) == {1, 2}
     with pytest.raises(ValueError, match="seed"):
         aggregate.load_per_model_tables([run.approximation])
+
+
+def test_controls_table_has_the_issue_columns_and_one_row_per_control(run):
+    controls = aggregate.controls_table(run.controls)
+    assert list(controls.columns) == ["model", "distance_bp", "seed", "control", "test_accuracy"] + [
+        "distance_min_bp",
+        "distance_max_bp",
+    ]
+    assert len(controls) == len(WINDOWS) * len(DNA_MODELS) * 3 * 4
+    first = controls[(controls["model"] == "enformer") & (controls["distance_min_bp"] == 60) & (controls["seed"] == 2)]
+    assert list(first["control"]) == aggregate.CONTROLS
+    assert first.set_index("control").loc["enhancer_masked", "test_accuracy"] == pytest.approx(0.502)
+    mean = aggregate.controls_by_window(controls).set_index(["model", "distance_min_bp"])
+    assert mean.loc[("cnn", 100), "none"] == pytest.approx(0.52) and mean.loc[("cnn", 100), "n_seeds"] == 3
+    bad = Path(run.controls[0]).with_name("controls.tsv")
+    bad.write_text("control\ttest_accuracy\npromoter_only\t0.5\n")
+    with pytest.raises(ValueError, match="promoter_only"):
+        aggregate.controls_table([str(bad)])
+
+
+def test_reach_table_has_nominal_field_and_used_reach_over_seeds(run):
+    reach = aggregate.reach_table(aggregate.load_metrics(run.dna_metrics)).set_index(["model", "distance_min_bp"])
+    cnn = reach.loc[("cnn", 60)]
+    assert (cnn["receptive_field_bp"], cnn["half_field_bp"]) == (75, 37.5)
+    assert (cnn["used_reach_mean_bp"], cnn["used_reach_min_bp"], cnn["used_reach_max_bp"]) == (22, 21, 23)
 
 
 def test_loglog_slope_recovers_a_power_law():
@@ -302,31 +435,77 @@ def summary_of(run) -> pd.DataFrame:
     return aggregate.summarise(aggregate.load_metrics(run.dna_metrics + run.protein_metrics), pd.DataFrame())
 
 
-def test_long_range_finding_averages_the_runs_beyond_half_the_receptive_field(run):
-    finding = findings.long_range_finding(summary_of(run))
+def finding_of(run, summary=None, controls=None) -> findings.Finding:
+    summary = summary_of(run) if summary is None else summary
+    controls = aggregate.controls_table(run.controls) if controls is None else controls
+    return findings.long_range_finding(summary, controls, ENHANCER_LEN)
+
+
+def set_accuracy(summary: pd.DataFrame, model: str, value: float, far_only: bool = True) -> pd.DataFrame:
+    rows = summary["model"] == model
+    if far_only:
+        rows &= summary["distance_min_bp"].fillna(0) >= RECEPTIVE_FIELD / 2
+    summary.loc[rows, "test_accuracy"] = value
+    return summary
+
+
+def test_long_range_finding_credits_attention_when_every_control_holds(run):
+    finding = finding_of(run)
     numbers = {n.key: n for n in finding.numbers}
-    # beyond 37.5 bp: 120 and 240; inside: 8 and 20
+    # beyond 37.5 bp: w60-80 and w100-120; wholly inside: w8-16 (w20-30 crosses the edge)
     assert numbers["cnn_beyond_accuracy"].value == pytest.approx(0.52)
     assert numbers["enformer_beyond_accuracy"].value == pytest.approx(0.98)
+    assert numbers["cnn_dilated_beyond_accuracy"].value == pytest.approx(0.52)
+    assert numbers["cnn_global_max_accuracy"].value == pytest.approx(0.52)
+    assert numbers["enformer_enhancer_masked_accuracy"].value == pytest.approx(0.502)
+    assert numbers["enformer_promoter_masked_accuracy"].value == pytest.approx(0.51)
     assert numbers["cnn_inside_accuracy"].value == pytest.approx(0.98)
     assert numbers["cnn_beyond_accuracy"].text == "52.0%"
     assert numbers["cnn_receptive_field_bp"].value == RECEPTIVE_FIELD
+    assert numbers["cnn_dilated_receptive_field_bp"].value == 523
     text = finding.plain()
-    assert "falls to 52.0%" in text and "keeps 98.0%" in text and "120, 240 bp" in text
+    assert "60–80 and 100–120 bp" in text and "8–16 bp away" in text and "20–30" not in text
+    assert "Attention used the far enhancer" in text
+    assert "dilated CNN, whose nominal receptive field covers the enhancer, did not" in text
 
 
-def test_long_range_finding_says_so_when_no_gap_shows(run):
+def test_long_range_finding_shares_the_credit_when_the_dilated_cnn_also_reaches(run):
+    summary = set_accuracy(summary_of(run), "cnn_dilated", 0.97)
+    text = finding_of(run, summary).plain()
+    assert "not by attention alone" in text and "dilated CNN" in text
+    assert "Attention used" not in text
+
+
+def test_long_range_finding_credits_nothing_when_global_pooling_reaches(run):
+    summary = set_accuracy(summary_of(run), "cnn_global", 0.8, far_only=False)
+    summary.loc[(summary["model"] == "cnn_global") & (summary["distance_min_bp"] != 20), "test_accuracy"] = 0.5
+    finding = finding_of(run, summary)
+    assert {n.key: n.value for n in finding.numbers}["cnn_global_max_accuracy"] == pytest.approx(0.8)
+    text = finding.plain()
+    assert "does not credit attention" in text and "global-pooling control scores above 60%" in text
+    assert "Attention used" not in text
+
+
+def test_long_range_finding_credits_nothing_when_a_mask_leaves_the_model_high(run):
+    controls = aggregate.controls_table(run.controls)
+    controls.loc[(controls["model"] == "enformer") & (controls["control"] == "enhancer_masked"), "test_accuracy"] = 0.9
+    text = finding_of(run, controls=controls).plain()
+    assert "does not credit attention" in text and "masking its enhancer" in text
+    unscored = findings.long_range_finding(summary_of(run), None, ENHANCER_LEN).plain()
+    assert "masking controls were not scored" in unscored and "Attention used" not in unscored
+
+
+def test_long_range_finding_says_so_when_attention_does_not_reach(run):
+    summary = set_accuracy(summary_of(run), "enformer", 0.5)
+    text = finding_of(run, summary).plain()
+    assert "not shown to use the far enhancer" in text and "Attention used" not in text
+
+
+def test_long_range_finding_without_windows_beyond_the_field(run):
     summary = summary_of(run)
-    summary.loc[summary["model"] == "enformer", "test_accuracy"] = 0.5
-    text = findings.long_range_finding(summary).plain()
-    assert "no long-range advantage" in text and "falls to" not in text
-
-
-def test_long_range_finding_without_distances_beyond_the_field(run):
-    summary = summary_of(run)
-    summary = summary[summary["distance_bp"].isna() | (summary["distance_bp"] < 30)]
-    finding = findings.long_range_finding(summary)
-    assert "cannot test the long-range claim" in finding.plain()
+    summary = summary[summary["distance_min_bp"].isna() | (summary["distance_max_bp"] < 40)]
+    finding = finding_of(run, summary)
+    assert "cannot test reach" in finding.plain()
     assert "cnn_beyond_accuracy" not in {n.key for n in finding.numbers}
 
 
@@ -400,41 +579,67 @@ def test_scaling_finding_without_a_crossover_extrapolates_where_the_fits_meet():
 
 
 def test_save_writes_png_and_svg(tmp_path):
-    table = pd.DataFrame(
+    binned = pd.DataFrame(
         {
             "model": ["cnn", "cnn"],
-            "distance_bp": [8, 120],
-            "mean": [0.9, 0.5],
-            "min": [0.8, 0.5],
-            "max": [1, 0.5],
-            "n_seeds": [3, 3],
+            "seed": [1, 1],
+            "distance_bp": [11.5, 99.5],
+            "n": [8, 8],
+            "accuracy": [0.9, 0.5],
+            "distance_min_bp": [8, 96],
+            "distance_max_bp": [15, 103],
+            "window_min_bp": [8, 8],
+            "window_max_bp": [16, 16],
         }
     )
-    png = figures.save(figures.accuracy_vs_distance(table, RECEPTIVE_FIELD), tmp_path, "accuracy")
+    png = figures.save(figures.accuracy_vs_distance(binned, pd.DataFrame(), RECEPTIVE_FIELDS), tmp_path, "accuracy")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in (tmp_path / "accuracy.svg").read_text()
 
 
+def test_accuracy_figure_has_a_panel_per_window_and_marks_the_local_reach(run):
+    summary = summary_of(run)
+    exact = aggregate.load_per_model_tables(run.by_distance, rename={"distance_bp": "exact_distance_bp"})
+    figure = figures.accuracy_vs_distance(aggregate.bin_by_distance(exact, 8), summary, RECEPTIVE_FIELDS)
+    panels = [axis for axis in figure.axes if axis.get_visible()]
+    assert [axis.get_title() for axis in panels] == [f"trained on {w[1:].replace('-', '–')} bp" for w in WINDOWS]
+    labels = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert "local CNN's reach (½ of 75 bp)" in labels
+    assert "dilated CNN's reach (½ of 523 bp): beyond the axis" in labels
+    assert "training window" in labels and any(label.startswith("global-pooling CNN") for label in labels)
+
+
 def test_figures_survive_empty_tables(tmp_path):
     empty = pd.DataFrame()
+    no_runs = pd.DataFrame(columns=["model", "distance_min_bp", "test_accuracy"])
     for name, figure in {
-        "a": figures.accuracy_vs_distance(pd.DataFrame(), None),
-        "b": figures.learning_curves(pd.DataFrame(columns=["model", "distance_bp", "seed"]), ["performer"]),
+        "a": figures.accuracy_vs_distance(pd.DataFrame(), no_runs, {}),
+        "b": figures.learning_curves(pd.DataFrame(columns=["model", "dataset", "seed"]), ["performer"]),
         "c": figures.approximation(empty),
         "d": figures.scaling(pd.DataFrame(), {}, {}, None),
         "e": figures.cost(pd.DataFrame(columns=["rule", "jobs", "wall_seconds", "cpu_seconds", "peak_rss_mb"])),
+        "f": figures.controls(aggregate.controls_table([])),
     }.items():
         assert figures.save(figure, tmp_path, name).exists()
 
 
-def test_pick_distances_keeps_nearest_and_farthest():
-    assert figures.pick_distances([240, 8, 20]) == [8, 20, 240]
-    picked = figures.pick_distances(range(10, 100, 10), most=4)
-    assert picked[0] == 10 and picked[-1] == 90 and len(picked) == 4
+def test_pick_windows_orders_by_window_and_keeps_nearest_and_farthest():
+    table = pd.DataFrame(
+        {
+            "dataset": ["w100-120", "w8-16", "w20-30", "user"],
+            "distance_min_bp": pd.array([100, 8, 20, None], dtype="Int64"),
+        }
+    )
+    assert figures.pick_windows(table) == ["w8-16", "w20-30", "w100-120", None]
+    many = pd.DataFrame(
+        {"dataset": [f"w{d}-{d + 5}" for d in range(10, 100, 10)], "distance_min_bp": range(10, 100, 10)}
+    )
+    picked = figures.pick_windows(many, most=4)
+    assert picked[0] == "w10-15" and picked[-1] == "w90-95" and len(picked) == 4
 
 
 def test_annotated_config_loads_back_to_the_config():
-    config = {"seeds": [1, 2], "dna": {"seq_len": 512, "promoter": "TATA", "distances": [8, 240]}, "use_gpu": False}
+    config = {"seeds": [1, 2], "dna": {"seq_len": 512, "windows": [[10, 30], [72, 92]]}, "use_gpu": False}
     schema = {
         "properties": {
             "seeds": {"description": "Model seeds."},
@@ -448,7 +653,7 @@ def test_annotated_config_loads_back_to_the_config():
 
 def test_provenance_outside_a_repository_says_unknown(tmp_path):
     assert provenance.git_commit(str(tmp_path)) == "unknown"
-    rows = dict(provenance.provenance([metrics_record("dna", "cnn", 8, 1)], {"seeds": [1]}, str(tmp_path)))
+    rows = dict(provenance.provenance([metrics_record("dna", "cnn", "w8-16", 1)], {"seeds": [1]}, str(tmp_path)))
     assert rows["seeds"] == "1" and rows["training device(s)"] == "cpu"
     assert rows["Python"].count(".") == 2 and "numpy" in rows and "biopython" in rows
     assert rows["bit-repeatable training"].startswith("yes")
@@ -456,9 +661,11 @@ def test_provenance_outside_a_repository_says_unknown(tmp_path):
 
 def test_provenance_names_jobs_that_ran_an_op_without_a_deterministic_kernel(tmp_path):
     gpu_job = {**metrics_record("protein", "transformer", None, 2), "nondeterministic_ops": ["index_add_cuda_"]}
-    rows = dict(provenance.provenance([metrics_record("dna", "cnn", 8, 1), gpu_job], {"seeds": [1, 2]}, str(tmp_path)))
+    dna_job = {**metrics_record("dna", "cnn", "w8-16", 1), "nondeterministic_ops": ["scatter_add_cuda_"]}
+    rows = dict(provenance.provenance([dna_job, gpu_job], {"seeds": [1, 2]}, str(tmp_path)))
     assert rows["bit-repeatable training"] == (
-        "no for 1 job(s) (transformer seed 2): index_add_cuda_ ran without a deterministic kernel"
+        "no for 2 job(s) (cnn seed 1 on w8-16, transformer seed 2): "
+        "index_add_cuda_, scatter_add_cuda_ ran without a deterministic kernel"
     )
 
 
@@ -488,39 +695,58 @@ def test_build_report_writes_everything_and_the_page_shows_the_summary_numbers(r
     assert page.count('<img src="data:image/png;base64,') == len(FIGURES)
     assert not re.search(r'(src|href)="(https?:)?//', page), "the page must not need the network"
     summary = pd.read_csv(out / "summary.tsv", sep="\t")
-    beyond = summary[(summary["task"] == "dna") & (summary["distance_bp"] >= RECEPTIVE_FIELD / 2)]
+    beyond = summary[(summary["task"] == "dna") & (summary["distance_min_bp"] >= RECEPTIVE_FIELD / 2)]
     cnn_beyond = beyond.loc[beyond["model"] == "cnn", "test_accuracy"].mean()
     shown = re.search(r'data-key="cnn_beyond_accuracy" data-value="([^"]+)">([^<]+)<', page)
     assert float(shown.group(1)) == pytest.approx(cnn_beyond)
     assert shown.group(2) == f"{100 * cnn_beyond:.1f}%"
     assert 'data-key="crossover_len" data-value="2048' in page
+    assert 'id="controls-by-window"' in page and 'id="reach"' in page
     numbers = pd.read_csv(out / "figures" / "headline_numbers.tsv", sep="\t").set_index("key")
     assert numbers.loc["performer_accuracy", "value"] == pytest.approx(0.91)
 
 
-def test_promoter_only_control_joins_the_accuracy_table(run, tmp_path):
-    report = build_report(run, tmp_path / "summary.tsv", tmp_path / "report.html", tmp_path / "figures")
-    accuracy = report.tables.accuracy.set_index(["model", "distance_bp"])
-    assert accuracy.loc[("enformer", 240), "promoter_only_mean"] == pytest.approx(0.502)
-    assert "<b>Control.</b>" in (tmp_path / "report.html").read_text()
+def test_accuracy_by_distance_and_controls_are_written_beside_the_summary(run, tmp_path):
+    build_report(run, tmp_path / "summary.tsv", tmp_path / "report.html", tmp_path / "figures")
+    binned = pd.read_csv(tmp_path / "accuracy_by_distance.tsv", sep="\t")
+    assert list(binned.columns) == aggregate.BY_DISTANCE_COLUMNS
+    # every model of every window is scored on every held-out distance (4 to 130 bp: bins 0 to 128)
+    assert len(binned) == len(DNA_MODELS) * len(WINDOWS) * 3 * 17
+    assert binned.groupby(["model", "window_min_bp", "seed"])["n"].sum().eq((1 + np.arange(4, 131) % 3).sum()).all()
+    cnn = binned[(binned["model"] == "cnn") & (binned["window_min_bp"] == 8) & (binned["seed"] == 1)]
+    assert cnn.set_index("distance_min_bp").loc[[8, 16, 24], "accuracy"].gt(0.9).all()
+    assert cnn.set_index("distance_min_bp").loc[[40, 120], "accuracy"].lt(0.6).all()
+    controls = pd.read_csv(tmp_path / "controls.tsv", sep="\t")
+    assert list(controls.columns) == aggregate.CONTROLS_COLUMNS
+    assert set(controls["control"]) == set(aggregate.CONTROLS)
 
 
 def test_the_users_own_dna_has_no_distances_but_a_full_report(tmp_path):
     """dna.input: models under results/models/dna/user/, labels with only id
-    and label, no distance in the metrics."""
+    and label, no window in the metrics, no controls and no held-out set."""
     inputs = write_run(tmp_path / "run", ["user"])
+    assert inputs.controls == [] and inputs.by_distance == []
     out = tmp_path / "report"
     report = build_report(inputs, out / "summary.tsv", out / "report.html", out / "figures")
     summary = report.tables.summary
     dna = summary[summary["task"] == "dna"]
-    assert dna["distance_bp"].isna().all() and len(dna) == 6
+    assert dna[["distance_bp", "distance_min_bp", "distance_max_bp"]].isna().all().all() and len(dna) == 12
     assert dna["peak_rss_mb"].notna().all(), "benchmarks of train_*/user_seed<seed> were not matched"
     assert report.tables.spans.empty
-    assert set(report.tables.profiles["model"]) == {"cnn", "enformer"}
+    assert set(report.tables.profiles["model"]) == set(DNA_MODELS)
     numbers = {n.key: n.value for n in report.findings["long_range"].numbers}
     assert numbers["cnn_accuracy"] == pytest.approx(0.97 + 0.01)
+    assert numbers["cnn_global_accuracy"] == pytest.approx(0.52)
     assert "your own DNA" in report.findings["long_range"].plain()
-    assert (out / "report.html").read_text().count("data:image/png;base64,") == len(FIGURES)
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(FIGURES)
+    assert "Your own DNA" in page and "<b>Controls.</b>" not in page
+    for name, columns in (
+        ("accuracy_by_distance", aggregate.BY_DISTANCE_COLUMNS),
+        ("controls", aggregate.CONTROLS_COLUMNS),
+    ):
+        table = pd.read_csv(out / f"{name}.tsv", sep="\t")
+        assert table.empty and list(table.columns) == columns, f"{name}.tsv: header only"
 
 
 def test_scaling_finding_without_memory_measurements_still_compares_time():

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import ROOT, run_snakemake
+from tbio.report.findings import MODEL_NAMES
 from tbio.report.page import FIGURES
 
 SCREENSHOT = ROOT / "results" / "report" / "screenshot.png"
@@ -163,7 +164,7 @@ def test_every_section_is_there(rendered):
         "date",
     ):
         assert fact in provenance, f"provenance lacks {fact}"
-    assert "distances:" in provenance, "the config (as YAML) is missing"
+    assert "windows:" in provenance, "the config (as YAML) is missing"
 
 
 def test_clicking_a_header_sorts_the_table(rendered):
@@ -199,18 +200,23 @@ def _shown(text: str) -> float:
 
 
 def test_headline_numbers_equal_summary_tsv(rendered, test_run):
-    """Recompute the DNA and protein headline numbers from summary.tsv, without
-    the report's code, and compare with what the page shows."""
+    """Recompute the DNA and protein headline numbers from summary.tsv (and
+    the enhancer length from the test labels), without the report's code,
+    and compare with what the page shows."""
     summary = pd.read_csv(test_run / "results" / "report" / "summary.tsv", sep="\t")
     numbers = _page_numbers(rendered)
     dna = summary[summary["task"] == "dna"]
     receptive_field = int(dna.loc[dna["model"] == "cnn", "receptive_field_bp"].iloc[0])
-    beyond = dna[dna["distance_bp"] >= receptive_field / 2]
-    inside = dna[dna["distance_bp"] < receptive_field / 2]
+    labels = [pd.read_csv(path, sep="\t") for path in (test_run / "data" / "dna").glob("w*/test.labels.tsv")]
+    enhancer_len = max(int((t["enhancer_end"] - t["enhancer_start"]).max()) for t in labels)
+    # beyond: every enhancer wholly outside the CNN's view; inside: wholly within it
+    beyond = dna[dna["distance_min_bp"] >= receptive_field / 2]
+    inside = dna[dna["distance_max_bp"] + enhancer_len - 1 < receptive_field / 2]
     expected = {"cnn_receptive_field_bp": receptive_field}
-    for model in ("cnn", "enformer"):
+    for model in ("cnn", "cnn_dilated", "cnn_global", "enformer"):
         if len(beyond):
             expected[f"{model}_beyond_accuracy"] = beyond.loc[beyond["model"] == model, "test_accuracy"].mean()
+    for model in ("cnn", "enformer"):
         if len(inside):
             expected[f"{model}_inside_accuracy"] = inside.loc[inside["model"] == model, "test_accuracy"].mean()
     for model in ("performer", "transformer"):
@@ -218,6 +224,7 @@ def test_headline_numbers_equal_summary_tsv(rendered, test_run):
 
     assert {"cnn_receptive_field_bp", "performer_accuracy", "transformer_accuracy"} <= set(numbers)
     assert ("cnn_beyond_accuracy" in numbers) == bool(len(beyond))
+    assert ("cnn_inside_accuracy" in numbers) == bool(len(inside))
     for key, value in expected.items():
         assert key in numbers, f"the page does not show {key}"
         for exact, text in numbers[key]:
@@ -225,6 +232,29 @@ def test_headline_numbers_equal_summary_tsv(rendered, test_run):
             assert _shown(text) == pytest.approx(
                 value, abs=0.0006 if "%" in text else 0.5
             ), f"{key} shows {text}, expected {value}"
+
+
+def test_the_page_tables_equal_the_rule_outputs(rendered, test_run):
+    """The controls table of the page is controls.tsv averaged over seeds;
+    accuracy_by_distance.tsv and controls.tsv carry their columns."""
+    folder = test_run / "results" / "report"
+    controls = pd.read_csv(folder / "controls.tsv", sep="\t")
+    assert list(controls.columns[:5]) == ["model", "distance_bp", "seed", "control", "test_accuracy"]
+    binned = pd.read_csv(folder / "accuracy_by_distance.tsv", sep="\t")
+    assert list(binned.columns[:5]) == ["model", "seed", "distance_bp", "n", "accuracy"]
+    shown = rendered.evaluate("""(() => {
+            const table = document.getElementById('controls-by-window');
+            const headers = Array.from(table.tHead.rows[0].cells).map(h => h.textContent);
+            return Array.from(table.tBodies[0].rows).map(r =>
+                Object.fromEntries(Array.from(r.cells).map((c, i) => [headers[i], c.dataset.sort ?? c.textContent])));
+        })()""")
+    means = controls.groupby(["model", "distance_min_bp", "control"])["test_accuracy"].mean()
+    model_of = {name: model for model, name in MODEL_NAMES.items()}  # the page names models in words
+    assert len(shown) == controls.groupby(["model", "distance_min_bp"]).ngroups
+    for row in shown:
+        key = (model_of[row["model"]], int(float(row["distance_min_bp"])))
+        for control in ("none", "enhancer_masked", "promoter_masked", "untrained"):
+            assert float(row[control]) == pytest.approx(means[(*key, control)]), (row, control)
 
 
 def test_headline_scaling_numbers_equal_attention_scaling_tsv(rendered, test_run):
@@ -265,6 +295,7 @@ def test_snakemake_report_archive_has_the_figures_in_their_categories(test_run):
         page = archive.read(main_page).decode(errors="replace")
     for figure in (
         "accuracy_vs_distance.png",
+        "controls.png",
         "contributions.png",
         "attention.png",
         "approximation.png",
@@ -272,10 +303,11 @@ def test_snakemake_report_archive_has_the_figures_in_their_categories(test_run):
         "cost.png",
     ):
         assert any(name.endswith(figure) for name in names), f"{figure} is not in the archive"
-    assert any(name.endswith("summary.tsv") for name in names)
+    for table in ("summary.tsv", "accuracy_by_distance.tsv", "controls.tsv"):
+        assert any(name.endswith(table) for name in names), f"{table} is not in the archive"
     for category in ("DNA", "Protein", "Cost"):
         assert f'"{category}"' in page, f"category {category} missing from Snakemake's report"
-    for subcategory in ("Long range", "Interpretation", "FAVOR+ approximation", "Scaling"):
+    for subcategory in ("Long range", "Controls", "Interpretation", "FAVOR+ approximation", "Scaling"):
         assert f'"{subcategory}"' in page, f"subcategory {subcategory} missing from Snakemake's report"
     assert "receptive field" in page, "the workflow description is missing"
 

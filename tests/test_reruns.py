@@ -60,22 +60,15 @@ def test_cnn_epochs_rerun_only_cnn_training_and_the_report(finished_copy):
 
 def test_dna_seq_len_reruns_the_dna_side_only(finished_copy):
     edit_test_config(finished_copy, lambda c: c["dna"].update(seq_len=264))
-    assert planned_jobs(finished_copy) == {
-        "simulate_dna": 2,
-        "encode_onehot": 6,
-        "train_cnn": 4,
-        "train_enformer": 4,
-        "report": 1,
-    }
+    assert planned_jobs(finished_copy) == {**DNA_SIDE, "report": 1}
 
 
-def test_a_new_distance_adds_only_its_jobs(finished_copy):
-    edit_test_config(finished_copy, lambda c: c["dna"].update(distances=[8, 100, 40]))
+def test_a_new_window_adds_only_its_jobs(finished_copy):
+    edit_test_config(finished_copy, lambda c: c["dna"].update(windows=[[10, 16], [24, 31], [17, 23]]))
     assert planned_jobs(finished_copy) == {
         "simulate_dna": 1,
         "encode_onehot": 3,
-        "train_cnn": 2,
-        "train_enformer": 2,
+        **{f"train_{model}": 2 for model in DNA_MODELS},
         "report": 1,
     }
 
@@ -83,30 +76,34 @@ def test_a_new_distance_adds_only_its_jobs(finished_copy):
 def test_a_new_seed_adds_only_its_training_jobs(finished_copy):
     edit_test_config(finished_copy, lambda c: c.update(seeds=[1, 2, 5]))
     assert planned_jobs(finished_copy) == {
-        "train_cnn": 2,
-        "train_enformer": 2,
+        **{f"train_{model}": 2 for model in DNA_MODELS},
         "train_performer": 1,
         "train_transformer": 1,
         "report": 1,
     }
 
 
-def test_editing_model_code_reruns_that_model(finished_copy):
+def test_editing_model_code_reruns_the_models_built_from_it(finished_copy):
     source = finished_copy / "workflow/scripts/tbio/models/enformer.py"
     source.write_text(source.read_text() + "\n# an edit\n")
-    assert planned_jobs(finished_copy) == {"train_enformer": 4, "report": 1}
+    # the Basenji-style CNN is built from the Enformer-style stem and tower
+    assert planned_jobs(finished_copy) == {"train_enformer": 4, "train_cnn_dilated": 4, "report": 1}
 
 
 # --- every single setting, changed alone, reruns exactly the jobs that use it ----------
 
 SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"
 TOY = yaml.safe_load((ROOT / "config/test.yaml").read_text())
-DNA_SIDE = {"simulate_dna": 2, "encode_onehot": 6, "train_cnn": 4, "train_enformer": 4}
+DNA_MODELS = ["cnn", "cnn_dilated", "cnn_global", "enformer"]
+DNA_TRAINING = {f"train_{model}": 4 for model in DNA_MODELS}
+DNA_SIDE = {"simulate_dna": 2, "simulate_dna_probe": 1, "encode_onehot": 7, **DNA_TRAINING}
 PROTEIN_SIDE = {"simulate_protein": 1, "encode_onehot": 3, "train_performer": 2, "train_transformer": 2}
-# jobs that each settings group reaches in the toy run (2 distances, 2 seeds); the
+# jobs that each settings group reaches in the toy run (2 windows, 2 seeds); the
 # report prints the whole config, so it reruns on every change
 JOBS_OF_SECTION = {
     "models.cnn": {"train_cnn": 4},
+    "models.cnn_dilated": {"train_cnn_dilated": 4},
+    "models.cnn_global": {"train_cnn_global": 4},
     "models.enformer": {"train_enformer": 4},
     "models.performer": {"train_performer": 2},
     "models.transformer": {"train_transformer": 2},
@@ -114,11 +111,18 @@ JOBS_OF_SECTION = {
     "protein": PROTEIN_SIDE,
     "approximation": {"attention_approximation": 1},
     "scaling": {"attention_scaling": 1},
-    "threads": {"train_cnn": 4, "train_enformer": 4, "train_performer": 2, "train_transformer": 2},
+    "threads": {**DNA_TRAINING, "train_performer": 2, "train_transformer": 2},
     "use_gpu": {},  # asks the cluster for a GPU; changes no result
     "memory_limit_mb": {},  # a check before any job; changes no result
 }
-NOT_HERE = {"dna.distances", "dna.input", "seeds"}  # add or swap data sets: tests above and in test_user_data
+NOT_HERE = {"dna.windows", "dna.input", "seeds"}  # add or swap data sets: tests above and in test_user_data
+# dna keys that reach only some of the DNA side: the windows' splits, the
+# held-out-distance set (which every DNA model is scored on), or the report
+JOBS_OF_KEY = {
+    **{f"dna.{key}": {"simulate_dna": 2, "encode_onehot": 6, **DNA_TRAINING} for key in ("n_train", "n_val", "n_test")},
+    "dna.n_probe": {"simulate_dna_probe": 1, "encode_onehot": 1, **DNA_TRAINING},
+    "dna.distance_bin_bp": {},
+}
 
 
 def merged(base: dict, change: dict) -> dict:
@@ -151,9 +155,9 @@ def candidates(value, siblings: list):
     if isinstance(value, float):
         return same_kind + [value * 2 + 0.1, value / 2]
     if isinstance(value, list):
-        return same_kind + [value[:-1], value + [value[-1] * 2]]
+        return same_kind + [value[:-1], value + [value[-1] * 2], value[::-1]]
     if isinstance(value, str):
-        return same_kind + [value[::-1], value[1:] + value[0], "learned", "sinusoidal", "revcomp", "none"]
+        return same_kind + [value[::-1], value[1:] + value[0], "learned", "sinusoidal", "JASPAR2018"]
     if value is None:
         return [100_000]
     raise AssertionError(f"no candidate values for {value!r}")
@@ -179,7 +183,8 @@ def single_changes():
                 except ConfigError:
                     continue
                 if candidate != value:
-                    changes.append((dotted, candidate, {**JOBS_OF_SECTION[section], "report": 1}))
+                    jobs = JOBS_OF_KEY.get(dotted, JOBS_OF_SECTION[section])
+                    changes.append((dotted, candidate, {**jobs, "report": 1}))
                     break
             else:
                 raise AssertionError(f"no valid new value found for {dotted}")
@@ -242,17 +247,17 @@ def test_two_runs_give_bit_identical_metrics_and_checkpoints(test_run, tmp_path)
         checkpoint = metrics.with_name("checkpoint.pt")
         assert checkpoint.read_bytes() == (again / checkpoint.relative_to(test_run)).read_bytes(), checkpoint
         checked += 1
-    assert checked == 12
+    assert checked == 2 * 4 * 2 + 2 * 2  # windows x DNA models x seeds, protein models x seeds
 
 
 def kill_after_first_epoch(workdir: Path, target: str, overrides: list[str]) -> Path:
-    """Run snakemake for ``target`` (an Enformer job of d100, seed 1) and SIGKILL
+    """Run snakemake for ``target`` (an Enformer job of w24-31, seed 1) and SIGKILL
     the whole run once the job has saved its first epoch; the state file."""
     command = [snakemake_binary(), target, "--cores", "1", *overrides]
     process = subprocess.Popen(
         command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
-    resume = workdir / "results/resume/dna/d100/enformer/seed1.pt"
+    resume = workdir / "results/resume/dna/w24-31/enformer/seed1.pt"
     deadline = time.time() + 300
     while time.time() < deadline and not resume.exists():
         time.sleep(0.2)
@@ -267,7 +272,7 @@ def test_a_killed_training_job_is_redone_to_the_same_result(tmp_path):
     """SIGKILL the whole run while an Enformer job is mid-training; the next
     run resumes from its last finished epoch and ends where an uninterrupted
     run ends."""
-    target = "results/models/dna/d100/enformer/seed1/metrics.json"
+    target = "results/models/dna/w24-31/enformer/seed1/metrics.json"
     longer = "dna:\n  n_train: 1000\nmodels:\n  enformer: {epochs: 5, min_epochs: 5}\n"
     overrides = ["--configfile", "config/test.yaml", "config/longer.yaml"]
     reference = copy_workflow(tmp_path / "reference")
@@ -292,7 +297,7 @@ def test_a_killed_training_job_is_redone_to_the_same_result(tmp_path):
 def test_a_killed_job_rerun_on_other_data_starts_afresh(tmp_path):
     """Kill the Enformer job after an epoch, change dna.data_seed, unlock, rerun:
     the saved state belongs to the old data, so training starts from epoch 1."""
-    target = "results/models/dna/d100/enformer/seed1/metrics.json"
+    target = "results/models/dna/w24-31/enformer/seed1/metrics.json"
     workdir = copy_workflow(tmp_path / "killed")
     (workdir / "config/longer.yaml").write_text(
         "dna:\n  n_train: 1000\nmodels:\n  enformer: {epochs: 5, min_epochs: 5}\n"
@@ -305,7 +310,7 @@ def test_a_killed_job_rerun_on_other_data_starts_afresh(tmp_path):
     run_snakemake(workdir, "--unlock", *overrides)
     run_snakemake(workdir, target, "--cores", "1", *overrides)
     assert json.loads((workdir / target).read_text())["resumed_from_epoch"] == 0
-    log = (workdir / "results/logs/train_enformer/d100_seed1.log").read_text()
+    log = (workdir / "results/logs/train_enformer/w24-31_seed1.log").read_text()
     assert "belongs to other data or settings; training starts afresh" in log and "resumed" not in log
 
 
@@ -313,7 +318,7 @@ def test_a_truncated_metrics_file_is_rebuilt_by_the_job_that_wrote_it(finished_c
     """A metrics.json cut short after its job finished is an incomplete output:
     its training job reruns (to the same result) and then the report, instead
     of the old report being deleted and the new one failing on the file."""
-    target = finished_copy / "results/models/dna/d8/cnn/seed1/metrics.json"
+    target = finished_copy / "results/models/dna/w10-16/cnn/seed1/metrics.json"
     whole = comparable(target)
     target.write_text(target.read_text()[:40])
     assert planned_jobs(finished_copy) == {"train_cnn": 1, "report": 1}

@@ -86,9 +86,20 @@ def test_planning_imports_no_scientific_stack(default, tmp_path):
 
 # which estimates a larger value must raise, and which it must leave alone
 GROWS = [
-    ("dna.n_train", ["simulate_dna", "encode_onehot", "train_cnn", "train_enformer"], ["train_transformer", "report"]),
-    ("dna.n_test", ["simulate_dna", "train_cnn", "train_enformer", "report"], ["train_performer"]),
-    ("dna.seq_len", ["simulate_dna", "encode_onehot", "train_cnn", "train_enformer"], ["train_performer"]),
+    (
+        "dna.n_train",
+        ["simulate_dna", "encode_onehot", "train_cnn", "train_cnn_dilated", "train_cnn_global", "train_enformer"],
+        ["train_transformer", "report"],
+    ),
+    ("dna.n_test", ["simulate_dna", "train_cnn", "train_cnn_global", "train_enformer", "report"], ["train_performer"]),
+    ("dna.n_probe", ["train_cnn", "train_cnn_dilated", "train_enformer"], ["train_performer", "simulate_dna"]),
+    (
+        "dna.seq_len",
+        ["simulate_dna", "encode_onehot", "train_cnn", "train_cnn_dilated", "train_cnn_global", "train_enformer"],
+        ["train_performer"],
+    ),
+    ("models.cnn_global.channels", ["train_cnn_global"], ["train_cnn", "train_enformer"]),
+    ("models.cnn_dilated.dim", ["train_cnn_dilated"], ["train_cnn", "train_enformer"]),
     ("protein.n_train", ["simulate_protein", "train_performer", "train_transformer"], ["train_cnn"]),
     ("protein.seq_len", ["simulate_protein", "train_performer", "train_transformer"], ["train_enformer"]),
     ("models.cnn.channels", ["train_cnn"], ["train_enformer"]),
@@ -216,6 +227,8 @@ def test_the_users_own_dna_is_sized_from_its_files(default, tmp_path):
 CALIBRATED = [
     ("train_cnn", {}),
     ("train_enformer", {"dna.seq_len": 1024, "dna.n_train": 128, "dna.n_val": 64, "dna.n_test": 64}),
+    ("train_cnn_dilated", {"dna.seq_len": 1024, "dna.n_train": 128, "dna.n_val": 64, "dna.n_test": 64}),
+    ("train_cnn_global", {"dna.seq_len": 1024, "dna.n_train": 128, "dna.n_val": 64, "dna.n_test": 64}),
 ]
 
 

@@ -1,59 +1,26 @@
+"""The simulation's common pieces (per-split seeds, disjoint splits, decoys)
+and the protein task. The DNA task has its own tests: test_pairs.py."""
+
 import numpy as np
 import pytest
 
-from tbio.data.simulate import (
-    SimulationError,
-    assert_disjoint,
-    distance_bounds,
-    make_decoy,
-    reverse_complement,
-    simulate_dna,
-    simulate_protein,
-    split_seed,
-)
-
-PROMOTER, ENHANCER = "TATAAAAGGCCT", "CACGTGACTGCA"
+from tbio.data.simulate import SimulationError, assert_disjoint, make_decoy, simulate_protein, split_seed
 
 
-def dna(n=200, seq_len=256, distance=40, seed=1, decoy="shuffle"):
-    return simulate_dna(n, seq_len, PROMOTER, ENHANCER, distance, seed, decoy=decoy)
-
-
-@pytest.mark.parametrize("distance", [7, 30, 100, 116])
-def test_motifs_sit_where_the_record_says(distance):
-    records = dna(distance=distance)
-    decoy = make_decoy(ENHANCER, "shuffle", "ACGT")
-    centre = 256 // 2
-    for r in records:
-        assert len(r.seq) == 256
-        assert r.seq[r.promoter_start : r.promoter_start + len(PROMOTER)] == PROMOTER
-        assert r.promoter_start == centre - len(PROMOTER) // 2
-        element = r.seq[r.element_start : r.element_start + len(ENHANCER)]
-        assert element == (ENHANCER if r.label else decoy)
-        # distance is the gap from the readout centre to the element's nearest base
-        nearest = r.element_start if r.side == "downstream" else r.element_start + len(ENHANCER) - 1
-        assert abs(nearest - centre) == distance
-        assert r.seq.count(ENHANCER) == r.label
-
-
-def test_classes_and_sides_are_balanced():
-    records = dna(n=400)
-    labels = np.array([r.label for r in records])
-    assert labels.sum() == 200
-    sides = [r.side for r in records]
-    assert 150 < sides.count("upstream") < 250
+def protein(n=200, seed=1):
+    return simulate_protein(n, 128, "WHCMKY", "FYPQRW", 32, seed=seed)
 
 
 def test_same_seed_same_data_other_seed_other_data():
-    assert [r.seq for r in dna(seed=3)] == [r.seq for r in dna(seed=3)]
-    assert [r.seq for r in dna(seed=3)] != [r.seq for r in dna(seed=4)]
+    assert [r.seq for r in protein(seed=3)] == [r.seq for r in protein(seed=3)]
+    assert [r.seq for r in protein(seed=3)] != [r.seq for r in protein(seed=4)]
 
 
 def test_split_seeds_differ_and_splits_do_not_overlap():
     seeds = {split: split_seed(7, split, 40) for split in ("train", "val", "test")}
     states = {split: np.random.default_rng(s).integers(0, 2**63) for split, s in seeds.items()}
     assert len(set(states.values())) == 3
-    splits = {split: dna(seed=seed) for split, seed in seeds.items()}
+    splits = {split: protein(seed=seed) for split, seed in seeds.items()}
     assert_disjoint(splits)
     assert not ({r.seq for r in splits["train"]} & {r.seq for r in splits["test"]})
     with pytest.raises(SimulationError, match="repeats a sequence"):
@@ -61,22 +28,11 @@ def test_split_seeds_differ_and_splits_do_not_overlap():
 
 
 def test_decoys_keep_composition_but_differ():
-    shuffled = make_decoy(ENHANCER, "shuffle", "ACGT")
-    assert sorted(shuffled) == sorted(ENHANCER) and shuffled != ENHANCER
-    assert make_decoy(ENHANCER, "revcomp", "ACGT") == reverse_complement(ENHANCER)
-    negatives = [r for r in dna(decoy="revcomp") if r.label == 0]
-    assert all(reverse_complement(ENHANCER) in r.seq and ENHANCER not in r.seq for r in negatives)
-    assert all(r.element == "none" and r.element_start == -1 for r in dna(decoy="none") if r.label == 0)
-    with pytest.raises(SimulationError, match="own reverse complement"):
-        make_decoy("ACGT", "revcomp", "ACGT")
-
-
-def test_distance_outside_bounds_is_refused():
-    lowest, highest = distance_bounds(256, len(PROMOTER), len(ENHANCER))
-    assert (lowest, highest) == (7, 116)
-    for bad in (lowest - 1, highest + 1):
-        with pytest.raises(SimulationError, match="must lie in"):
-            dna(distance=bad)
+    shuffled = make_decoy("WHCMKY", "ACDEFGHIKLMNPQRSTVWY")
+    assert sorted(shuffled) == sorted("WHCMKY") and shuffled != "WHCMKY"
+    assert make_decoy("WHCMKY", "ACDEFGHIKLMNPQRSTVWY") == shuffled  # fixed: the same in every split and run
+    with pytest.raises(SimulationError, match="single letter"):
+        make_decoy("WWWW", "ACDEFGHIKLMNPQRSTVWY")
 
 
 def test_protein_motifs_and_labels():

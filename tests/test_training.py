@@ -2,21 +2,37 @@ import json
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from simulated import dna_records
 
 from tbio.data.encode import encode
-from tbio.data.simulate import simulate_dna, simulate_protein
+from tbio.data.simulate import simulate_protein
 from tbio.models import build_model
 from tbio.train.loop import TrainConfig, evaluate, fit, make_deterministic, nondeterministic_ops
 from tbio.train.metrics import accuracy, auroc
+from tbio.train.interpret import used_reach_bp
 from tbio.train.run import train_job
 
 
-def arrays(n, seed, distance=10):
-    records = simulate_dna(n, 128, "TATAAAAG", "CACGTGAC", distance, seed=seed)
+def arrays(n, seed, window=(5, 12)):
+    records = dna_records(n, 128, seed, window)
     x = torch.from_numpy(encode([r.id for r in records], [r.seq for r in records], "dna"))
     return x, torch.tensor([r.label for r in records])
+
+
+def labelled_arrays(folder, name, n, seed, window):
+    """x, y .npy and the labels TSV of ``n`` simulated records, as the workflow writes them."""
+    records = dna_records(n, 128, seed, window, id_prefix=name)
+    x = encode([r.id for r in records], [r.seq for r in records], "dna")
+    paths = {"x": folder / f"{name}.x.npy", "y": folder / f"{name}.y.npy", "labels": folder / f"{name}.labels.tsv"}
+    np.save(paths["x"], x)
+    np.save(paths["y"], np.array([r.label for r in records]))
+    pd.DataFrame([{k: v for k, v in vars(r).items() if k != "seq"} for r in records]).to_csv(
+        paths["labels"], sep="\t", index=False
+    )
+    return paths
 
 
 def test_auroc_and_accuracy_against_hand_counts():
@@ -70,32 +86,44 @@ def test_early_stopping_keeps_the_best_validation_state():
     assert scores["loss"] == pytest.approx(min(losses), rel=1e-5)
 
 
-def test_train_job_writes_checkpoint_metrics_and_contributions(tmp_path):
-    paths = {}
+def test_train_job_writes_checkpoint_metrics_contributions_controls_and_accuracy_by_distance(tmp_path):
+    paths, files = {}, {}
     for split, seed in (("train", 1), ("val", 2), ("test", 3)):
-        x, y = arrays(64, seed)
-        paths[f"x_{split}"], paths[f"y_{split}"] = tmp_path / f"{split}.x.npy", tmp_path / f"{split}.y.npy"
-        np.save(paths[f"x_{split}"], x.numpy())
-        np.save(paths[f"y_{split}"], y.numpy())
+        files[split] = labelled_arrays(tmp_path, split, 64, seed, (5, 12))
+        paths[f"x_{split}"], paths[f"y_{split}"] = files[split]["x"], files[split]["y"]
+    probe = labelled_arrays(tmp_path, "probe", 200, 4, (5, 23))
     metrics = train_job(
         "cnn",
         "dna",
-        {"epochs": 2, "channels": 8},
+        {"epochs": 2, "channels": 8, "dilations": [1, 2, 4, 8]},
         seed=1,
         threads=1,
         arrays=paths,
         checkpoint_path=tmp_path / "model.pt",
         metrics_path=tmp_path / "metrics.json",
         contributions_path=tmp_path / "contributions.tsv",
+        controls_path=tmp_path / "controls.tsv",
+        by_distance_path=tmp_path / "by_distance.tsv",
+        test_labels=files["test"]["labels"],
+        probe={"x_probe": probe["x"], "y_probe": probe["y"], "labels_probe": probe["labels"]},
         resume_path=tmp_path / "resume.pt",
-        distance_bp=10,
-        promoter_bp=8,
+        dataset="w5-12",
+        window=(5, 12),
         log=lambda line: None,
     )
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["test_accuracy"] == metrics["test_accuracy"] and saved["receptive_field_bp"] == 75
-    assert len(saved["history"]) == 2 and saved["distance_bp"] == 10
-    assert 0.3 <= saved["promoter_only_accuracy"] <= 0.7  # the enhancer is masked: chance
+    assert len(saved["history"]) == 2 and saved["dataset"] == "w5-12"
+    assert (saved["distance_bp"], saved["distance_min_bp"], saved["distance_max_bp"]) == (8, 5, 12)
+    controls = pd.read_csv(tmp_path / "controls.tsv", sep="\t")
+    assert controls["control"].tolist() == ["none", "enhancer_masked", "promoter_masked", "untrained"]
+    assert controls["test_accuracy"].tolist() == [saved["controls"][c] for c in controls["control"]]
+    assert saved["controls"]["none"] == saved["test_accuracy"]
+    by_distance = pd.read_csv(tmp_path / "by_distance.tsv", sep="\t")
+    probe_distances = pd.read_csv(probe["labels"], sep="\t")["distance_bp"]
+    assert by_distance["distance_bp"].tolist() == sorted(probe_distances.unique())
+    assert by_distance["n"].sum() == 200 and by_distance["accuracy"].between(0, 1).all()
+    assert 0 <= saved["used_reach_bp"] <= 37  # no contribution from beyond the receptive field
     checkpoint = torch.load(tmp_path / "model.pt", weights_only=True)
     model, _ = build_model(checkpoint["model"], checkpoint["model_config"], checkpoint["seq_len"], 4)
     model.load_state_dict(checkpoint["state_dict"])
@@ -114,10 +142,8 @@ def test_a_model_that_sees_only_the_promoter_scores_chance():
     model, _ = build_model("cnn", {"channels": 8, "stem_kernel": 9, "dilations": []}, 128, 4)
     assert model.receptive_field_bp() == 9
     config = TrainConfig(epochs=3, batch_size=32, seed=0)
-    fit(
-        model, arrays(400, 1, distance=20), arrays(100, 2, distance=20), config, torch.device("cpu"), log=lambda s: None
-    )
-    scores = evaluate(model, *arrays(600, 3, distance=20), 64, torch.device("cpu"))
+    fit(model, arrays(400, 1), arrays(100, 2), config, torch.device("cpu"), log=lambda s: None)
+    scores = evaluate(model, *arrays(600, 3), 64, torch.device("cpu"))
     assert 0.42 <= scores["accuracy"] <= 0.58
     assert 0.42 <= scores["auroc"] <= 0.58
 
@@ -276,3 +302,13 @@ def test_two_training_runs_on_cuda_give_identical_results(tmp_path, model_name, 
     first, second = (torch.load(tmp_path / f"{run}.pt", weights_only=True)["state_dict"] for run in ("first", "second"))
     for name in first:
         assert torch.equal(first[name], second[name]), name
+
+
+def test_used_reach_is_the_radius_that_holds_nine_tenths_of_the_contribution():
+    profile = np.zeros(101)
+    profile[50] = 5.0  # the readout
+    profile[60] = 4.0  # 10 bp downstream
+    profile[20] = 1.0  # 30 bp upstream: the last tenth
+    assert used_reach_bp(profile, 50) == 10
+    assert used_reach_bp(profile, 50, share=0.95) == 30
+    assert used_reach_bp(np.zeros(101), 50) == 0

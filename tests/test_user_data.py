@@ -11,7 +11,7 @@ from conftest import ROOT, copy_workflow, run_snakemake
 from test_reruns import planned_jobs
 from tbio.config import ConfigError, check_user_dna, validate_config
 from tbio.data.fasta import write_records
-from tbio.data.simulate import simulate_dna
+from simulated import dna_records
 
 SCHEMA = str(ROOT / "workflow/schemas/config.schema.yaml")
 DEFAULT = yaml.safe_load((ROOT / "config/config.yaml").read_text())
@@ -21,7 +21,7 @@ def user_files(folder, seq_len=64):
     folder.mkdir(parents=True, exist_ok=True)
     splits = {}
     for i, split in enumerate(("train", "val", "test")):
-        records = simulate_dna(20, seq_len, "TATAAAAG", "CACGTGAC", 12, seed=i, id_prefix=split)
+        records = dna_records(20, seq_len, seed=i, window=(5, 7), id_prefix=split)
         fasta, labels = folder / f"{split}.fasta", folder / f"{split}.tsv"
         write_records(records, fasta, labels)
         splits[split] = {"fasta": str(fasta), "labels": str(labels)}

@@ -21,6 +21,8 @@ def test_toy_run_writes_a_summary_row_per_trained_model(test_run):
         "task",
         "model",
         "distance_bp",
+        "distance_min_bp",
+        "distance_max_bp",
         "seq_len",
         "seed",
         "test_accuracy",
@@ -32,17 +34,19 @@ def test_toy_run_writes_a_summary_row_per_trained_model(test_run):
     ]
     dna = summary[summary["task"] == "dna"]
     protein = summary[summary["task"] == "protein"]
-    # config/test.yaml: 2 distances x 2 models x 2 seeds, and 2 protein models x 2 seeds
-    assert sorted(set(zip(dna["model"], dna["distance_bp"], dna["seed"]))) == [
-        (m, d, s) for m in ("cnn", "enformer") for d in (8, 100) for s in (1, 2)
-    ]
+    # config/test.yaml: 2 windows x 4 models x 2 seeds, and 2 protein models x 2 seeds
+    windows = [(13, 10, 16), (27, 24, 31)]  # centre (rounded down), low, high
+    assert sorted(
+        zip(dna["model"], dna["distance_bp"], dna["distance_min_bp"], dna["distance_max_bp"], dna["seed"])
+    ) == [(m, *w, s) for m in ("cnn", "cnn_dilated", "cnn_global", "enformer") for w in windows for s in (1, 2)]
     assert sorted(set(zip(protein["model"], protein["seed"]))) == [
         (m, s) for m in ("performer", "transformer") for s in (1, 2)
     ]
     assert summary["test_accuracy"].between(0, 1).all()
     assert (summary["peak_rss_mb"] > 0).all() and (summary["n_params"] > 0).all()
-    assert (dna[dna["model"] == "cnn"]["receptive_field_bp"] == 75).all()
-    assert (dna[dna["model"] == "enformer"]["receptive_field_bp"] == 256).all()
+    fields = {"cnn": 139, "cnn_dilated": 542, "cnn_global": 256, "enformer": 256}  # nominal; seq_len 256
+    for model, field in fields.items():
+        assert (dna[dna["model"] == model]["receptive_field_bp"] == field).all(), model
 
 
 def test_toy_run_writes_a_self_contained_report(test_run):

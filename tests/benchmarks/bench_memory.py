@@ -47,14 +47,16 @@ print("peak_kib", peak)
 _JOBS = {
     "simulate_dna": """
 from tbio.data.fasta import write_records
-from tbio.data.simulate import SPLITS, assert_disjoint, simulate_dna, split_seed
+from tbio.data.motifs import task_elements
+from tbio.data.pairs import simulate_pairs
+from tbio.data.simulate import SPLITS, assert_disjoint, split_seed
 dna = config["dna"]
-distance = max(dna["distances"])
+window = max(dna["windows"])
+promoters, enhancers = task_elements(dna)
 splits = {
-    split: simulate_dna(n=dna[f"n_{split}"], seq_len=dna["seq_len"], promoter=dna["promoter"],
-                        enhancer=dna["enhancer"], distance_bp=distance,
-                        seed=split_seed(dna["data_seed"], split, distance), decoy=dna["decoy"],
-                        id_prefix=f"d{distance}_{split}")
+    split: simulate_pairs(n=dna[f"n_{split}"], seq_len=dna["seq_len"], promoters=promoters, enhancers=enhancers,
+                          window=window, seed=split_seed(dna["data_seed"], split, *window),
+                          id_prefix=f"w{window[0]}-{window[1]}_{split}")
     for split in SPLITS
 }
 assert_disjoint(splits)
@@ -92,8 +94,13 @@ train_job(
     checkpoint_path=f"{work}/{model}.checkpoint.pt", metrics_path=f"{work}/{model}.metrics.json",
     contributions_path=f"{work}/{model}.contributions.tsv" if dna else None,
     attention_path=f"{work}/{model}.attention.tsv" if model == "enformer" else None,
-    resume_path=f"{work}/{model}.resume.pt", distance_bp=None,
-    promoter_bp=len(config["dna"]["promoter"]) if dna else None, log=lambda line: None,
+    controls_path=f"{work}/{model}.controls.tsv" if dna else None,
+    by_distance_path=f"{work}/{model}.by_distance.tsv" if dna else None,
+    test_labels=f"{folder}/test.labels.tsv" if dna else None,
+    probe={f"{a}_probe": f"{folder}/probe.{a}.npy" for a in "xy"} | {"labels_probe": f"{folder}/probe.labels.tsv"}
+    if dna else None,
+    resume_path=f"{work}/{model}.resume.pt", dataset="w10-30" if dna else None,
+    window=(10, 30) if dna else None, log=lambda line: None,
 )
 """,
     "attention_approximation": """
@@ -116,16 +123,34 @@ table.to_csv(f"{work}/attention_scaling.tsv", sep="\\t", index=False, float_form
 
 def _write_arrays(config: dict, task: str, folder: Path) -> None:
     """Random one-hot splits of the configured shapes, as encode_onehot writes
-    them (training's memory does not depend on the letters)."""
+    them (training's memory does not depend on the letters); for DNA also the
+    held-out-distance set and labels tables with element positions."""
     import numpy as np
+    import pandas as pd
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     eye = np.eye(CHANNELS[task], dtype=np.uint8)
-    for split, n in split_sizes(config, task).items():
+    sizes = split_sizes(config, task)
+    if task == "dna":
+        sizes["probe"] = config["dna"]["n_probe"]
+    for split, n in sizes.items():
         codes = rng.integers(0, CHANNELS[task], size=(n, config[task]["seq_len"]), dtype=np.uint8)
         np.save(folder / f"{split}.x.npy", eye[codes])
         np.save(folder / f"{split}.y.npy", (np.arange(n) % 2).astype(np.int8)[rng.permutation(n)])
+        if task == "dna" and split in ("test", "probe"):
+            centre = config["dna"]["seq_len"] // 2
+            labels = pd.DataFrame(
+                {
+                    "id": [f"{split}_{i}" for i in range(n)],
+                    "distance_bp": rng.integers(10, 30, n),
+                    "promoter_start": centre - 9,
+                    "promoter_end": centre + 10,
+                    "enhancer_start": centre + 20,
+                    "enhancer_end": centre + 49,
+                }
+            )
+            labels.to_csv(folder / f"{split}.labels.tsv", sep="\t", index=False)
 
 
 def measure_peak_mb(rule: str, config: dict, workdir, timeout: float = 600) -> float:
@@ -147,7 +172,7 @@ def measure_peak_mb(rule: str, config: dict, workdir, timeout: float = 600) -> f
     code = _JOBS.get(rule)
     if rule.startswith("train_"):
         model = rule.split("_", 1)[1]
-        task = "dna" if model in ("cnn", "enformer") else "protein"
+        task = "dna" if model in ("cnn", "cnn_dilated", "cnn_global", "enformer") else "protein"
         _write_arrays(config, task, work / task)
         (work / f"{model}.resume.pt").unlink(missing_ok=True)
         spec.update(model=model, task=task)

@@ -37,7 +37,14 @@ from tbio.config import validate_config
 from tbio.models import build_model
 from tbio.train.loop import TrainConfig, fit, make_deterministic
 
-TASKS = {"cnn": "dna", "enformer": "dna", "performer": "protein", "transformer": "protein"}
+TASKS = {
+    "cnn": "dna",
+    "cnn_dilated": "dna",
+    "cnn_global": "dna",
+    "enformer": "dna",
+    "performer": "protein",
+    "transformer": "protein",
+}
 CHANNELS = {"dna": 4, "protein": 21}
 # SDPA's CPU kernel has no formula in torch's flop counter: count it as the others
 SDPA_CPU_FLOPS = {

@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from harness import ROOT, copy_workflow, log, save, snakemake_binary
-from tbio.data.simulate import distance_bounds
+from tbio.data.layout import cluster_length, motif_length, pair_distance_bounds
 
 
 def snakemake(workdir: Path, *args: str, timeout: float = 3600) -> tuple[float, subprocess.CompletedProcess]:
@@ -45,14 +45,20 @@ def job_count(output: str) -> int | None:
 
 
 def sweep_config(path: Path, distances: int, seeds: int) -> dict:
-    """A config that adds ``distances`` enhancer distances (evenly spread over
-    what the default DNA task allows) and ``seeds`` seeds to the default."""
+    """A config that sweeps ``distances`` distance windows (narrow windows,
+    evenly spread over what the default DNA task allows) and ``seeds`` seeds."""
     with open(ROOT / "config" / "config.yaml") as handle:
         default = yaml.safe_load(handle)
     dna = default["dna"]
-    lowest, highest = distance_bounds(dna["seq_len"], len(dna["promoter"]), len(dna["enhancer"]))
-    spread = sorted({int(round(d)) for d in np.linspace(lowest, highest, distances)})
-    sweep = {"dna": {"distances": spread}, "seeds": list(range(1, seeds + 1))}
+    release = dna["jaspar_release"]
+    promoters = [motif_length(spec, release) for spec in dna["promoters"]]
+    enhancers = [
+        cluster_length(motif_length(spec, release), dna["enhancer_copies"], dna["enhancer_spacer"])
+        for spec in dna["enhancers"]
+    ]
+    lowest, highest = pair_distance_bounds(dna["seq_len"], promoters, enhancers)
+    starts = sorted({int(round(d)) for d in np.linspace(lowest, highest - 2, distances)})
+    sweep = {"dna": {"windows": [[d, d + 2] for d in starts]}, "seeds": list(range(1, seeds + 1))}
     path.write_text(yaml.safe_dump(sweep))
     return sweep
 
@@ -64,7 +70,7 @@ def dag(out_dir: Path, distances: int, seeds: int, repeats: int = 3) -> pd.DataF
         sweep = sweep_config(Path(tmp) / "sweep.yaml", distances, seeds)
         cases = {
             "default config": [],
-            f"sweep: {len(sweep['dna']['distances'])} distances x {seeds} seeds": [
+            f"sweep: {len(sweep['dna']['windows'])} windows x {seeds} seeds": [
                 "--configfile",
                 str(Path(tmp) / "sweep.yaml"),
             ],

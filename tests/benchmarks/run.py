@@ -41,8 +41,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seq-lens", type=int, nargs="+", help="attention lengths (default 1024 4096 16384)")
     parser.add_argument("--attention-threads", type=int, default=2, help="torch threads for part 2")
     parser.add_argument("--train-threads", type=int, help="torch threads for part 3 (default: config threads.train)")
-    parser.add_argument("--models", nargs="+", default=["cnn", "enformer", "performer", "transformer"])
-    parser.add_argument("--sweep", type=int, nargs=2, default=[20, 22], metavar=("DISTANCES", "SEEDS"))
+    parser.add_argument(
+        "--models", nargs="+", default=["cnn", "cnn_dilated", "cnn_global", "enformer", "performer", "transformer"]
+    )
+    parser.add_argument("--sweep", type=int, nargs=2, default=[11, 22], metavar=("WINDOWS", "SEEDS"))
     args = parser.parse_args()
     if args.pipeline_config:
         args.pipeline = True

@@ -8,6 +8,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from snakemake.logging import logger
 from tbio.config import ConfigError, validate_config
+from tbio.data.layout import window_name
 from tbio.resources import check_memory, machine_memory_mb, requested_mem_mb
 
 # Our own validator rather than snakemake.utils.validate: it fills the same
@@ -26,20 +27,23 @@ MEM_MB = requested_mem_mb(config)
 
 
 wildcard_constraints:
-    distance=r"\d+",
-    dna_set=r"d\d+|user",
+    low=r"\d+",
+    high=r"\d+",
+    dna_set=r"w\d+-\d+|user",
     seed=r"\d+",
     split="train|val|test",
-    dataset=r"dna/(d\d+|user)|protein",
+    dataset=r"dna/(w\d+-\d+|user|probe)|protein",
 
 
 SPLITS = ["train", "val", "test"]
-DNA_MODELS = ["cnn", "enformer"]
+DNA_MODELS = ["cnn", "cnn_dilated", "cnn_global", "enformer"]
 PROTEIN_MODELS = ["performer", "transformer"]
 LIBRARY = "workflow/scripts/tbio"
 USER_DNA = config["dna"]["input"]
-# One DNA data set per distance, or the user's own FASTA files (dna.input).
-DNA_SETS = ["user"] if USER_DNA else [f"d{distance}" for distance in config["dna"]["distances"]]
+# One DNA data set per distance window (w<low>-<high>), or the user's own
+# FASTA files (dna.input). The simulated DNA also has a held-out-distance set
+# (dna/probe) that every DNA model is scored on, and controls on its test split.
+DNA_SETS = ["user"] if USER_DNA else [window_name(window) for window in config["dna"]["windows"]]
 
 
 def library_files(*modules):
@@ -48,9 +52,11 @@ def library_files(*modules):
     return [f"{LIBRARY}/{module}.py" for module in modules]
 
 
-TRAIN_CODE = ["models/__init__", "train/run", "train/loop", "train/metrics", "train/interpret"]
+TRAIN_CODE = ["models/__init__", "train/run", "train/loop", "train/metrics", "train/interpret", "train/controls"]
 MODEL_CODE = {
     "cnn": ["models/cnn"],
+    "cnn_dilated": ["models/basenji", "models/enformer"],
+    "cnn_global": ["models/cnn"],
     "enformer": ["models/enformer"],
     "transformer": ["models/transformer", "models/blocks", "models/favor"],
     "performer": ["models/performer", "models/blocks", "models/favor"],
@@ -72,23 +78,31 @@ def canonical(settings):
 
 def training_settings(model, task):
     """Everything a training job's result depends on besides its input files:
-    the model's section, the torch threads (they change floating-point
-    results), and for DNA the promoter, whose length sets the control's mask."""
+    the model's section and the torch threads (they change floating-point
+    results). The controls' masks come from the test labels, an input."""
     settings = {
         "model": model,
         "task": task,
         "model_settings": config["models"][model],
         "threads": config["threads"]["train"],
     }
-    if task == "dna":
-        settings["promoter"] = config["dna"]["promoter"]
     return canonical(settings)
 
 
+# dna keys that reach no simulation: the windows come from the wildcard, the
+# bins only group the probe's accuracies in the report
+NOT_SIMULATED = ("windows", "input", "distance_bin_bp")
+
+
 def dna_simulation_settings():
-    """The dna section less the keys that do not reach one distance's
-    simulation (the distance itself comes from the wildcard)."""
-    return canonical({key: value for key, value in config["dna"].items() if key not in ("distances", "input")})
+    """The dna section less the keys that do not reach one window's simulation."""
+    return canonical({k: v for k, v in config["dna"].items() if k not in NOT_SIMULATED + ("n_probe",)})
+
+
+def probe_simulation_settings():
+    """The dna section less the keys that do not reach the held-out-distance set."""
+    skip = NOT_SIMULATED + ("n_train", "n_val", "n_test")
+    return canonical({k: v for k, v in config["dna"].items() if k not in skip})
 
 
 def training_gpus():
@@ -126,6 +140,12 @@ def mark_incomplete(path):
     if workflow.is_main_process:
         workflow.persistence._clear_cache()
         workflow.persistence._mark_incomplete(str(path), None)
+
+
+def simulated_dna_files(name):
+    """``name`` (controls.tsv, by_distance.tsv) of every DNA job: tables that
+    need the planted positions, so none for the user's own DNA."""
+    return [] if USER_DNA else dna_model_files(DNA_MODELS, name)
 
 
 def dna_metrics(wildcards):
@@ -213,6 +233,8 @@ def rule_benchmarks():
         files = ["results/rule_benchmarks/check_user_dna/check.tsv"]
     else:
         files = expand("results/rule_benchmarks/simulate_dna/{dna_set}.tsv", dna_set=DNA_SETS)
+        files += ["results/rule_benchmarks/simulate_dna_probe/probe.tsv"]
+        files += expand("results/rule_benchmarks/encode_onehot/dna/probe/{split}.tsv", split=["test"])
     files += ["results/rule_benchmarks/simulate_protein/protein.tsv"]
     files += expand("results/rule_benchmarks/encode_onehot/dna/{dna_set}/{split}.tsv", dna_set=DNA_SETS, split=SPLITS)
     files += expand("results/rule_benchmarks/encode_onehot/protein/{split}.tsv", split=SPLITS)
@@ -233,3 +255,15 @@ def rule_benchmarks():
 def dna_test_labels():
     """Labels of every DNA test split (positions of promoter and enhancer)."""
     return [split_files(f"dna/{dna_set}", "test")["labels"] for dna_set in DNA_SETS]
+
+
+def dna_training_inputs(wildcards):
+    """A DNA training job's arrays; for simulated DNA also the test labels
+    (where the controls mask) and the held-out-distance set."""
+    inputs = dna_arrays(wildcards)
+    if not USER_DNA:
+        inputs["labels_test"] = split_files(f"dna/{wildcards.dna_set}", "test")["labels"]
+        inputs["x_probe"] = "results/encoded/dna/probe/test.x.npy"
+        inputs["y_probe"] = "results/encoded/dna/probe/test.y.npy"
+        inputs["labels_probe"] = "data/dna/probe/test.labels.tsv"
+    return inputs

@@ -5,14 +5,14 @@
 
 rule simulate_dna:
     input:
-        code=library_files("data/simulate", "data/design", "data/fasta"),
+        code=library_files("data/simulate", "data/pairs", "data/motifs", "data/layout", "data/design", "data/fasta"),
     output:
-        fasta=expand("data/dna/d{{distance}}/{split}.fasta", split=SPLITS),
-        labels=expand("data/dna/d{{distance}}/{split}.labels.tsv", split=SPLITS),
+        fasta=expand("data/dna/w{{low}}-{{high}}/{split}.fasta", split=SPLITS),
+        labels=expand("data/dna/w{{low}}-{{high}}/{split}.labels.tsv", split=SPLITS),
     log:
-        "results/logs/simulate_dna/d{distance}.log",
+        "results/logs/simulate_dna/w{low}-{high}.log",
     benchmark:
-        "results/rule_benchmarks/simulate_dna/d{distance}.tsv"
+        "results/rule_benchmarks/simulate_dna/w{low}-{high}.tsv"
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -23,6 +23,30 @@ rule simulate_dna:
         settings=dna_simulation_settings(),
     script:
         "../scripts/simulate_dna.py"
+
+
+# The held-out-distance set: one test split, its distances drawn from every
+# distance the layout allows; every DNA model is scored on it.
+rule simulate_dna_probe:
+    input:
+        code=library_files("data/simulate", "data/pairs", "data/motifs", "data/layout", "data/design", "data/fasta"),
+    output:
+        fasta="data/dna/probe/test.fasta",
+        labels="data/dna/probe/test.labels.tsv",
+    log:
+        "results/logs/simulate_dna_probe/probe.log",
+    benchmark:
+        "results/rule_benchmarks/simulate_dna_probe/probe.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=MEM_MB["simulate_dna"],
+        runtime=10,
+    params:
+        settings=probe_simulation_settings(),
+    script:
+        "../scripts/simulate_dna_probe.py"
 
 
 rule simulate_protein:

@@ -7,6 +7,9 @@ rule report:
         protein_metrics=protein_metrics,
         contributions=dna_model_files(DNA_MODELS, "contributions.tsv"),
         attention=dna_model_files(["enformer"], "attention.tsv"),
+        # simulated DNA only: the user's own DNA has no controls and no held-out distances
+        controls=simulated_dna_files("controls.tsv"),
+        by_distance=simulated_dna_files("by_distance.tsv"),
         labels=dna_test_labels(),
         approximation="results/report/approximation.tsv",
         scaling="results/report/attention_scaling.tsv",
@@ -25,6 +28,8 @@ rule report:
             "report/html",
             "report/page",
             "report/provenance",
+            "data/layout",
+            "data/design",
         ),
     output:
         summary=report(
@@ -33,6 +38,20 @@ rule report:
             category="Overview",
             subcategory="Summary",
             labels={"table": "accuracy, AUROC and time per job"},
+        ),
+        accuracy_by_distance=report(
+            "results/report/accuracy_by_distance.tsv",
+            caption="../report/by_distance_table.rst",
+            category="DNA",
+            subcategory="Long range",
+            labels={"table": "accuracy on held-out distances, binned, per seed"},
+        ),
+        controls=report(
+            "results/report/controls.tsv",
+            caption="../report/controls_table.rst",
+            category="DNA",
+            subcategory="Controls",
+            labels={"table": "test accuracy under each control, per seed"},
         ),
         html=report(
             "results/report/report.html",
@@ -49,14 +68,21 @@ rule report:
             caption="../report/accuracy_vs_distance.rst",
             category="DNA",
             subcategory="Long range",
-            labels={"figure": "test accuracy vs enhancer distance", "models": "CNN, Enformer-style"},
+            labels={"figure": "accuracy vs exact enhancer distance", "models": "four DNA models"},
+        ),
+        controls_figure=report(
+            "results/report/figures/controls.png",
+            caption="../report/controls.rst",
+            category="DNA",
+            subcategory="Controls",
+            labels={"figure": "enhancer masked, promoter masked, untrained", "models": "four DNA models"},
         ),
         contributions=report(
             "results/report/figures/contributions.png",
             caption="../report/contributions.rst",
             category="DNA",
             subcategory="Interpretation",
-            labels={"figure": "gradient x input along the sequence", "models": "CNN, Enformer-style"},
+            labels={"figure": "gradient x input along the sequence", "models": "four DNA models"},
         ),
         attention=report(
             "results/report/figures/attention.png",
@@ -70,7 +96,7 @@ rule report:
             caption="../report/learning_curves.rst",
             category="DNA",
             subcategory="Training",
-            labels={"figure": "validation accuracy per epoch", "models": "CNN, Enformer-style"},
+            labels={"figure": "validation accuracy per epoch", "models": "four DNA models"},
         ),
         protein_learning_curves=report(
             "results/report/figures/learning_curves_protein.png",

@@ -1,8 +1,8 @@
 # One training rule per model, train_<model>, all made by the loop below (a rule
 # defined in a loop takes its name from name:). Profiles and the report's cost
 # table use these names. DNA models run one job per (data set, seed) and also
-# write per-position contributions, the enformer its attention too; protein
-# models run one job per seed and write only a checkpoint and metrics.
+# write the tables below; protein models run one job per seed and write only a
+# checkpoint and metrics.
 # Resources: mem_mb is estimated from the config (common.smk, tbio/resources.py);
 # runtime from the default run's benchmark files: 3-60 s on one thread, so
 # 30 min leaves room for larger configs. Torch uses threads.train (default 1) threads,
@@ -11,8 +11,13 @@
 
 # The task of each model, in the order its rule is defined.
 TRAINING_TASKS = dict.fromkeys(DNA_MODELS, "dna") | dict.fromkeys(PROTEIN_MODELS, "protein")
-# Interpretation tables a model writes next to its checkpoint and metrics.
-INTERPRETATION = {"cnn": ["contributions"], "enformer": ["contributions", "attention"]}
+# Tables a model writes next to its checkpoint and metrics: contributions
+# (gradient x input) for every DNA model, the enformer's attention; on
+# simulated DNA also the controls on its test split and its accuracy at every
+# exact distance of the held-out-distance set.
+TABLES = dict.fromkeys(DNA_MODELS, ["contributions"]) | {"enformer": ["contributions", "attention"]}
+if not USER_DNA:
+    TABLES = {model: tables + ["controls", "by_distance"] for model, tables in TABLES.items()}
 
 for model, task in TRAINING_TASKS.items():
     # The model's folder under results/models/ and results/resume/, and a job's
@@ -22,14 +27,14 @@ for model, task in TRAINING_TASKS.items():
     job_name = "{dna_set}_seed{seed}" if task == "dna" else "seed{seed}"
     seed_dir = f"results/models/{model_dir}/seed{{seed}}"
     model_outputs = {"checkpoint": f"{seed_dir}/checkpoint.pt", "metrics": f"{seed_dir}/metrics.json"}
-    for table in INTERPRETATION.get(model, []):
+    for table in TABLES.get(model, []):
         model_outputs[table] = f"{seed_dir}/{table}.tsv"
 
     rule:
         name:
             f"train_{model}"
         input:
-            unpack(dna_arrays if task == "dna" else protein_arrays),
+            unpack(dna_training_inputs if task == "dna" else protein_arrays),
             code=train_code(model),
         output:
             **model_outputs,

@@ -1,5 +1,6 @@
-"""Snakemake adapter: aggregate metrics, interpretation tables and benchmarks
-into summary.tsv, report.html and the figures folder."""
+"""Snakemake adapter: aggregate metrics, interpretation tables, controls and
+benchmarks into summary.tsv, accuracy_by_distance.tsv, controls.tsv,
+report.html and the figures folder."""
 
 import json
 import sys
@@ -17,6 +18,8 @@ build_report(
         contributions=list(inputs.contributions),
         attention=list(inputs.attention),
         labels=list(inputs.labels),
+        controls=list(inputs.controls),
+        by_distance=list(inputs.by_distance),
         approximation=inputs.approximation,
         scaling=inputs.scaling,
         rule_benchmarks=list(inputs.rule_benchmarks),
@@ -26,5 +29,7 @@ build_report(
     summary_path=snakemake.output.summary,
     html_path=snakemake.output.html,
     figures_dir=snakemake.output.figures,
+    accuracy_by_distance_path=snakemake.output.accuracy_by_distance,
+    controls_path=snakemake.output.controls,
     log=lambda line: print(line, file=sys.stderr),
 )

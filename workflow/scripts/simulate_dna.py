@@ -1,4 +1,4 @@
-"""Snakemake adapter: simulate the train/val/test splits of one DNA distance."""
+"""Snakemake adapter: simulate the train/val/test splits of one distance window."""
 
 import json
 import sys
@@ -6,11 +6,21 @@ import sys
 # Before the library's import, so that an import error lands in the log too.
 sys.stderr = open(snakemake.log[0], "w")
 
-from tbio.data.simulate import simulate_dna, simulate_splits, write_splits
+from tbio.data.motifs import task_elements
+from tbio.data.pairs import simulate_pairs
+from tbio.data.simulate import simulate_splits, write_splits
 
-params = json.loads(snakemake.params.settings)  # the dna section, see common.smk
-distance = int(snakemake.wildcards.distance)
-keys = ("seq_len", "promoter", "enhancer", "decoy")
-settings = {key: params[key] for key in keys}
-splits = simulate_splits(simulate_dna, params, distance, id_prefix=f"d{distance}", distance_bp=distance, **settings)
+dna = json.loads(snakemake.params.settings)  # the dna section, see common.smk
+window = (int(snakemake.wildcards.low), int(snakemake.wildcards.high))
+promoters, enhancers = task_elements(dna)
+splits = simulate_splits(
+    simulate_pairs,
+    dna,
+    *window,
+    id_prefix=f"w{window[0]}-{window[1]}",
+    seq_len=dna["seq_len"],
+    promoters=promoters,
+    enhancers=enhancers,
+    window=window,
+)
 write_splits(splits, snakemake.output.fasta, snakemake.output.labels, log=lambda line: print(line, file=sys.stderr))

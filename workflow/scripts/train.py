@@ -7,17 +7,11 @@ import sys
 # Before the library's import, so that an import error lands in the log too.
 sys.stderr = open(snakemake.log[0], "w")
 
+from tbio.data.layout import window_of
 from tbio.train.run import train_job
 
-
-def distance_of(dna_set):
-    """'d240' -> 240; a user's own data set ('user') has no fixed distance."""
-    return int(dna_set[1:]) if dna_set and dna_set.startswith("d") else None
-
-
 settings = json.loads(snakemake.params.settings)  # see training_settings in common.smk
-promoter = settings.get("promoter")
-outputs = snakemake.output
+inputs, outputs = snakemake.input, snakemake.output
 train_job(
     model_name=settings["model"],
     task=settings["task"],
@@ -25,13 +19,19 @@ train_job(
     seed=int(snakemake.wildcards.seed),
     # threads.train from the config, not the scheduler's count, which --cores may lower
     threads=settings["threads"],
-    arrays={name: snakemake.input[name] for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")},
+    arrays={name: inputs[name] for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")},
     checkpoint_path=outputs.checkpoint,
     metrics_path=outputs.metrics,
     contributions_path=outputs.get("contributions"),
     attention_path=outputs.get("attention"),
+    controls_path=outputs.get("controls"),
+    by_distance_path=outputs.get("by_distance"),
+    test_labels=inputs.get("labels_test"),
+    probe=(
+        {name: inputs[name] for name in ("x_probe", "y_probe", "labels_probe")} if "x_probe" in inputs.keys() else None
+    ),
     resume_path=snakemake.params.resume,
-    distance_bp=distance_of(snakemake.wildcards.get("dna_set")),
-    promoter_bp=len(promoter) if promoter else None,
+    dataset=snakemake.wildcards.get("dna_set"),
+    window=window_of(snakemake.wildcards.get("dna_set") or ""),
     log=lambda line: print(line, file=sys.stderr, flush=True),
 )

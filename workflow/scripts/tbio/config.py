@@ -13,7 +13,8 @@ import yaml
 
 from pathlib import Path
 
-from .data.design import AMINO_ACIDS, DNA_ALPHABET, distance_bounds
+from .data.design import AMINO_ACIDS
+from .data.layout import MATRIX_ID, cluster_length, is_consensus, jaspar_releases, motif_length, pair_distance_bounds
 
 
 class ConfigError(ValueError):
@@ -45,6 +46,7 @@ _ALLOWED = {
     "maximum": lambda s: f"a number <= {s['maximum']}",
     "enum": lambda s: "one of " + ", ".join(repr(v) for v in s["enum"]),
     "minItems": lambda s: f"a list of at least {s['minItems']} item(s)",
+    "maxItems": lambda s: f"a list of at most {s['maxItems']} item(s)",
     "uniqueItems": lambda s: "a list without repeated values",
     "minLength": lambda s: f"a string of at least {s['minLength']} letters",
 }
@@ -66,7 +68,7 @@ def _sentence(error: jsonschema.ValidationError) -> str:
     if error.validator == "type" and error.schema["type"] == "integer":
         allowed = "a whole number"
     description = error.schema.get("description", "")
-    hint = f" ({description.rstrip('.')})" if description else ""
+    hint = f" ({' '.join(description.split()).rstrip('.')})" if description else ""
     return f"config key {_key(error.absolute_path)} is {error.instance!r}; expected {allowed}{hint}."
 
 
@@ -142,34 +144,10 @@ def _check_letters(key: str, motif: str, alphabet: str, name: str) -> None:
 def check_consistency(config: dict) -> None:
     """Checks across keys, after the schema has passed."""
     dna, protein, models = config["dna"], config["protein"], config["models"]
-    _check_letters("dna.promoter", dna["promoter"], DNA_ALPHABET, "DNA")
-    _check_letters("dna.enhancer", dna["enhancer"], DNA_ALPHABET, "DNA")
-    dna["promoter"], dna["enhancer"] = dna["promoter"].upper(), dna["enhancer"].upper()
-    for key in ("promoter", "enhancer"):
-        if len(dna[key]) >= dna["seq_len"] // 2:
-            raise ConfigError(
-                f"config key dna.{key} is {len(dna[key])} bp long; expected fewer than half of dna.seq_len "
-                f"({dna['seq_len']} bp) so promoter and enhancer fit side by side."
-            )
-    if dna["promoter"] == dna["enhancer"]:
-        raise ConfigError(
-            "config keys dna.promoter and dna.enhancer are the same motif; expected two different motifs."
-        )
     if dna["input"]:
         check_user_files_exist(dna["input"])
-    lowest, highest = distance_bounds(dna["seq_len"], len(dna["promoter"]), len(dna["enhancer"]))
-    if lowest > highest and not dna["input"]:
-        raise ConfigError(
-            f"config key dna.seq_len is {dna['seq_len']}; expected a sequence long enough for the "
-            f"{len(dna['promoter'])} bp promoter and a {len(dna['enhancer'])} bp enhancer on either side of it."
-        )
-    for distance in [] if dna["input"] else dna["distances"]:
-        if not lowest <= distance <= highest:
-            raise ConfigError(
-                f"config key dna.distances has {distance}, which puts the enhancer "
-                f"{'on the promoter' if distance < lowest else 'outside the sequence'}; with dna.seq_len "
-                f"{dna['seq_len']} and these motifs, distances must lie in [{lowest}, {highest}] bp."
-            )
+    else:
+        check_dna_task(dna)
     for key in ("motif_a", "motif_b"):
         _check_letters(f"protein.{key}", protein[key], AMINO_ACIDS, "amino-acid")
         protein[key] = protein[key].upper()
@@ -186,24 +164,76 @@ def check_consistency(config: dict) -> None:
                 raise ConfigError(
                     f"config key {task}.{split} is {section[split]}; expected at least 2 (one per class)."
                 )
-    enformer = models["enformer"]
-    bin_bp = 2 ** enformer["n_pool"]
-    if dna["seq_len"] % bin_bp:
-        raise ConfigError(
-            f"config key dna.seq_len is {dna['seq_len']}; the Enformer-style model pools to bins of "
-            f"2 ** models.enformer.n_pool = {bin_bp} bp, so expected a multiple of {bin_bp}."
-        )
+    for name in ("enformer", "cnn_dilated"):
+        bin_bp = 2 ** models[name]["n_pool"]
+        if dna["seq_len"] % bin_bp:
+            raise ConfigError(
+                f"config key dna.seq_len is {dna['seq_len']}; models.{name} pools to bins of "
+                f"2 ** models.{name}.n_pool = {bin_bp} bp, so expected a multiple of {bin_bp}."
+            )
     for name in ("enformer", "performer", "transformer"):
         model = models[name]
         if model["dim"] % model["heads"]:
             raise ConfigError(
                 f"config key models.{name}.heads is {model['heads']}; expected a divisor of models.{name}.dim ({model['dim']})."
             )
-    cnn = models["cnn"]
-    for key in ("stem_kernel", "kernel_size"):
-        if cnn[key] % 2 == 0:
+    for name in ("cnn", "cnn_global"):
+        for key in ("stem_kernel", "kernel_size"):
+            if models[name][key] % 2 == 0:
+                raise ConfigError(
+                    f"config key models.{name}.{key} is {models[name][key]}; expected an odd number so the receptive field is centred on the promoter."
+                )
+
+
+def check_dna_task(dna: dict) -> None:
+    """The motifs exist (consensus letters, or a matrix ID in the JASPAR
+    release) and every window fits the layout with their lengths."""
+    releases = jaspar_releases()
+    release = dna["jaspar_release"]
+    lengths = {}
+    for kind in ("promoters", "enhancers"):
+        specs = dna[kind]
+        for i, spec in enumerate(specs):
+            if not is_consensus(spec) and not MATRIX_ID.fullmatch(spec):
+                raise ConfigError(
+                    f"config key dna.{kind}[{i}] is {spec!r}; expected a JASPAR matrix ID with its version "
+                    "(e.g. MA0105.4) or a consensus of the letters ACGT."
+                )
+            if not is_consensus(spec) and release not in releases:
+                raise ConfigError(
+                    f"config key dna.jaspar_release is {release!r}; expected one of the releases pyjaspar ships: "
+                    f"{', '.join(releases) or 'none (is pyjaspar installed?)'}."
+                )
+            length = motif_length(spec, release)
+            if length is None:
+                raise ConfigError(
+                    f"config key dna.{kind}[{i}] is {spec!r}, which {release} does not have; expected a matrix ID "
+                    f"with its version that the release holds (the POL core-promoter matrices are in JASPAR2020 and earlier)."
+                )
+            lengths.setdefault(kind, []).append(length)
+        if specs[0].upper() == specs[1].upper():
+            raise ConfigError(f"config key dna.{kind} names {specs[0]!r} twice; expected two different classes.")
+    if set(s.upper() for s in dna["promoters"]) & set(s.upper() for s in dna["enhancers"]):
+        raise ConfigError("config keys dna.promoters and dna.enhancers share a motif; expected four different motifs.")
+    enhancer_lengths = [cluster_length(n, dna["enhancer_copies"], dna["enhancer_spacer"]) for n in lengths["enhancers"]]
+    lowest, highest = pair_distance_bounds(dna["seq_len"], lengths["promoters"], enhancer_lengths)
+    where = (
+        f"with dna.seq_len {dna['seq_len']}, promoters of {' and '.join(map(str, lengths['promoters']))} bp and "
+        f"enhancers of {' and '.join(map(str, enhancer_lengths))} bp"
+    )
+    if lowest > highest:
+        raise ConfigError(
+            f"config key dna.seq_len is {dna['seq_len']}; {where} no distance fits both pairs on the sequence: "
+            "expected a longer sequence or shorter elements."
+        )
+    for window in dna["windows"]:
+        low, high = window
+        if low > high:
+            raise ConfigError(f"config key dna.windows has {window}; expected [low, high] with low <= high.")
+        if not lowest <= low <= high <= highest:
             raise ConfigError(
-                f"config key models.cnn.{key} is {cnn[key]}; expected an odd number so the receptive field is centred on the promoter."
+                f"config key dna.windows has {window}, which does not fit: {where}, distances must lie in "
+                f"[{lowest}, {highest}] bp (both pairs on the sequence, each enhancer off its promoter)."
             )
 
 

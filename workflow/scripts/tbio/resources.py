@@ -152,6 +152,8 @@ RULES = (
     "simulate_protein",
     "encode_onehot",
     "train_cnn",
+    "train_cnn_dilated",
+    "train_cnn_global",
     "train_enformer",
     "train_performer",
     "train_transformer",
@@ -159,7 +161,7 @@ RULES = (
     "attention_scaling",
     "report",
 )
-TORCH_RULES = RULES[3:9]  # training and the attention benchmarks
+TORCH_RULES = RULES[3:11]  # training and the attention benchmarks
 SPLITS = ("train", "val", "test")
 CHANNELS = {"dna": 4, "protein": 21}
 
@@ -236,9 +238,13 @@ def _training_data_bytes(config: dict, task: str) -> int:
     onehot = _onehot_bytes(config, task)
     sizes = split_sizes(config, task)
     extra = max(onehot.values())
+    total = sum(onehot.values()) + 8 * sum(sizes.values())
     if task == "dna":
         extra = max(extra, 3 * onehot["test"])
-    return int(DATA_MARGIN * (sum(onehot.values()) + extra + 8 * sum(sizes.values())))
+        if not config["dna"].get("input"):  # the held-out-distance set and the labels tables
+            probe = config["dna"]["n_probe"]
+            total += probe * (config["dna"]["seq_len"] * 4 + 8 + TABLE_ROW_BYTES) + sizes["test"] * TABLE_ROW_BYTES
+    return int(DATA_MARGIN * (total + extra))
 
 
 def cnn_receptive_field(cnn: dict) -> int:
@@ -261,6 +267,26 @@ def cnn_activation_floats(config: dict) -> int:
     inputs = 4 * length + 3 * 4 * window  # the float batch; its padded, cropped, transposed copies
     per_block = 5 * width * window  # GELU, dilated conv, GELU, 1x1 conv, residual sum
     return inputs + width * window + len(cnn["dilations"]) * per_block
+
+
+def global_cnn_activation_floats(config: dict) -> int:
+    """Per sequence: the global-pooling CNN convolves the whole sequence (valid
+    convolutions, so a little less than seq_len positions per layer)."""
+    cnn = config["models"]["cnn_global"]
+    length, width = config["dna"]["seq_len"], cnn["channels"]
+    return 2 * 4 * length + width * length + len(cnn["dilations"]) * 5 * width * length
+
+
+def dilated_activation_floats(config: dict) -> int:
+    """Per sequence: the Enformer-style stem and tower, then per dilated block
+    two BatchNorm-GELU-conv steps and the residual sum over the bins."""
+    model = config["models"]["cnn_dilated"]
+    length, dim = config["dna"]["seq_len"], model["dim"]
+    widths, bins = enformer_widths(model), max(1, length // 2 ** model["n_pool"])
+    floats = 2 * 4 * length + 5.5 * widths[0] * length
+    for i, (w_in, w_out) in enumerate(zip(widths, widths[1:])):
+        floats += (2 * w_in + 5.5 * w_out) * length / 2 ** (i + 1)
+    return int(floats + len(model["dilations"]) * 7 * dim * bins)
 
 
 def enformer_widths(enformer: dict) -> list[int]:
@@ -358,11 +384,18 @@ def training_bytes(config: dict, name: str) -> int:
     """Above the process's fixed cost: data, parameters (x 7) and one batch's
     activations, forward and backward."""
     model = config["models"][name]
-    task = "dna" if name in ("cnn", "enformer") else "protein"
+    task = "dna" if name in ("cnn", "cnn_dilated", "cnn_global", "enformer") else "protein"
     batch = min(model["batch_size"], max(split_sizes(config, task).values()))
     transient = 0.0
     if name == "cnn":
         params, floats = cnn_parameters(model), cnn_activation_floats(config)
+    elif name == "cnn_global":
+        params, floats = cnn_parameters(model), global_cnn_activation_floats(config)
+    elif name == "cnn_dilated":
+        # the tower's parameters (as the enformer's, less its transformer) and the dilated blocks
+        params = enformer_parameters({**model, "depth": 0, "ff_mult": 1, "n_basis": 1, "heads": 1}, 1)
+        params += len(model["dilations"]) * (model["dim"] ** 2 * (model["kernel_size"] + 1) + 6 * model["dim"])
+        floats = dilated_activation_floats(config)
     elif name == "enformer":
         params = enformer_parameters(model, enformer_bins(config))
         floats = enformer_activation_floats(config)
@@ -413,11 +446,12 @@ def scaling_bytes(config: dict) -> int:
 
 
 def report_bytes(config: dict) -> int:
-    """The test labels of every distance and the approximation table, read by pandas."""
-    tests = split_sizes(config, "dna")["test"] * (1 if config["dna"].get("input") else len(config["dna"]["distances"]))
+    """The test labels of every window and the approximation table, read by pandas."""
+    windows = 1 if config["dna"].get("input") else len(config["dna"]["windows"])
+    tests = split_sizes(config, "dna")["test"] * windows
     section = config["approximation"]
     rows = section["draws"] * len(section["features"]) * 2
-    runs = len(config["seeds"]) * 4 * max(1, len(config["dna"]["distances"]))
+    runs = len(config["seeds"]) * 8 * windows
     return tests * TABLE_ROW_BYTES + rows * 200 + runs * config["dna"]["seq_len"] * 100
 
 
@@ -431,6 +465,8 @@ def _job_bytes(config: dict) -> dict[str, float]:
         "simulate_protein": PYTHON_MB * MB + simulate_bytes(config, "protein"),
         "encode_onehot": PYTHON_MB * MB + max(encode_bytes(config, "dna"), encode_bytes(config, "protein")),
         "train_cnn": torch_base + training_bytes(config, "cnn"),
+        "train_cnn_dilated": torch_base + training_bytes(config, "cnn_dilated"),
+        "train_cnn_global": torch_base + training_bytes(config, "cnn_global"),
         "train_enformer": torch_base + training_bytes(config, "enformer"),
         "train_performer": torch_base + training_bytes(config, "performer"),
         "train_transformer": torch_base + training_bytes(config, "transformer"),
@@ -472,6 +508,10 @@ DRIVERS = {
         f"models.cnn.{key}"
         for key in ("batch_size", "channels", "kernel_size", "dilations", "stem_kernel", "head_hidden")
     ],
+    "train_cnn_global": _DATA_KEYS["dna"]
+    + [f"models.cnn_global.{key}" for key in ("batch_size", "channels", "dilations")],
+    "train_cnn_dilated": _DATA_KEYS["dna"]
+    + [f"models.cnn_dilated.{key}" for key in ("batch_size", "dim", "stem_kernel", "tower_kernel")],
     "train_enformer": _DATA_KEYS["dna"]
     + [
         f"models.enformer.{key}"
@@ -485,7 +525,7 @@ DRIVERS = {
     + [f"models.transformer.{key}" for key in ("batch_size", "dim", "depth", "heads", "mlp_ratio", "kmer")],
     "attention_approximation": ["approximation.draws", "approximation.features"],
     "attention_scaling": ["scaling.seq_lens"],
-    "report": ["dna.n_test", "dna.distances", "approximation.draws", "seeds", "dna.seq_len"],
+    "report": ["dna.n_test", "dna.windows", "dna.n_probe", "approximation.draws", "seeds", "dna.seq_len"],
 }
 
 
@@ -503,7 +543,7 @@ def _halved(config: dict, key: str) -> dict | None:
     value = section.get(last)
     if not (_whole(value) or isinstance(value, list) and value and all(_whole(v) for v in value)):
         return None
-    if key == "seeds" or key == "dna.distances":  # their number counts, not their values
+    if key == "seeds" or key == "dna.windows":  # their number counts, not their values
         section[last] = value[: max(1, len(value) // 2)]
     elif isinstance(value, list):
         section[last] = [max(1, v // 2) for v in value]
@@ -534,7 +574,7 @@ def _value(config: dict, key: str) -> str:
     for part in key.split("."):
         value = value[part]
     if isinstance(value, list):
-        if key in ("seeds", "dna.distances"):
+        if key in ("seeds", "dna.windows"):
             return f"{len(value)} of them"
         return f"up to {max(value)}" if len(value) > 1 else str(value[0])
     return str(value)

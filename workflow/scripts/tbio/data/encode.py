@@ -19,7 +19,7 @@ from typing import Iterable
 import numpy as np
 
 from .fasta import fasta_blocks, read_labelled_fasta, read_labels
-from .simulate import AMINO_ACIDS, DNA_ALPHABET
+from .design import AMINO_ACIDS, DNA_ALPHABET
 
 INVALID = 255
 ZERO = 254  # letter accepted, encoded as an all-zero column

@@ -48,6 +48,34 @@ def matrix_length(matrix_id: str, release: str) -> int | None:
     return row[0] if row and row[0] else None
 
 
+def motif_length(spec: str, release: str) -> int | None:
+    """Length of a consensus, or of a JASPAR matrix in ``release`` (None: no such matrix)."""
+    return len(spec) if is_consensus(spec) else matrix_length(spec, release)
+
+
+def cluster_length(motif_length: int, copies: int, spacer: int) -> int:
+    """Length of ``copies`` instances of a motif, ``spacer`` bases apart."""
+    return copies * motif_length + (copies - 1) * spacer
+
+
+def window_name(window) -> str:
+    """A distance window's data set name: [10, 30] -> 'w10-30'."""
+    low, high = window
+    return f"w{low}-{high}"
+
+
+def window_of(name: str) -> tuple[int, int] | None:
+    """'w10-30' -> (10, 30); None for any other data set name ('user', 'probe')."""
+    match = re.fullmatch(r"w(\d+)-(\d+)", name)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def window_centre(window) -> int:
+    """A window's centre, rounded down: the distance_bp a data set is reported at."""
+    low, high = window
+    return (low + high) // 2
+
+
 def promoter_start(seq_len: int, length: int) -> int:
     """The readout promoter is centred on seq_len // 2."""
     return seq_len // 2 - length // 2

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .design import DNA_ALPHABET
-from .layout import is_consensus
+from .layout import cluster_length, is_consensus
 
 _CODES = np.frombuffer(DNA_ALPHABET.encode(), dtype=np.uint8)
 
@@ -58,6 +58,50 @@ class Motif:
             idx = (draws >= cumulative[None, :, :-1]).sum(axis=-1)
             kept.append(idx[self.relative_score(idx) >= min_score])
         return _CODES[np.concatenate(kept)[:n]]
+
+
+@dataclass(frozen=True, eq=False)
+class Cluster:
+    """``copies`` instances of one motif, ``spacer`` random bases apart: a
+    homotypic cluster, as real enhancers are clusters of binding sites. Each
+    copy is drawn from the matrix on its own. One copy is the motif alone."""
+
+    motif: Motif
+    copies: int = 1
+    spacer: int = 0
+
+    @property
+    def spec(self) -> str:
+        return self.motif.spec
+
+    @property
+    def name(self) -> str:
+        return self.motif.name
+
+    @property
+    def length(self) -> int:
+        return cluster_length(self.motif.length, self.copies, self.spacer)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` clusters: (n, length) ASCII codes."""
+        parts = []
+        for copy in range(self.copies):
+            if copy:
+                parts.append(_CODES[rng.integers(0, 4, (n, self.spacer))])
+            parts.append(self.motif.sample(rng, n))
+        return np.concatenate(parts, axis=1)
+
+
+def task_elements(dna: dict) -> tuple[list[Motif], list[Cluster]]:
+    """The two promoter classes and the two enhancer classes the config's dna
+    section names (promoters, enhancers, jaspar_release, enhancer_copies,
+    enhancer_spacer)."""
+    release = dna["jaspar_release"]
+    promoters = [load_motif(spec, release) for spec in dna["promoters"]]
+    enhancers = [
+        Cluster(load_motif(spec, release), dna["enhancer_copies"], dna["enhancer_spacer"]) for spec in dna["enhancers"]
+    ]
+    return promoters, enhancers
 
 
 def from_counts(spec: str, name: str, counts: np.ndarray) -> Motif:

@@ -1,7 +1,6 @@
 """The promoter-enhancer compatibility task: a DNA task that no global
 summary of a sequence can solve and that needs the readout promoter and its
-enhancer together (the DNA experiment's redesign; not yet wired into the
-workflow's rules).
+enhancer together (the workflow's DNA experiment).
 
 Two promoter classes and two enhancer classes, motifs drawn per instance from
 their matrices (``motifs.Motif``); promoter class i is compatible with
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .design import DNA_ALPHABET
+from .design import DNA_ALPHABET, SPLITS
 from .layout import (
     SIDES,
     central_span,
@@ -153,6 +152,11 @@ def simulate_pairs(
             )
         )
     return records
+
+
+def probe_seed(data_seed: int) -> np.random.SeedSequence:
+    """The held-out-distance set's own seed: a stream no split of any window uses."""
+    return np.random.SeedSequence([data_seed, len(SPLITS)])
 
 
 def _pick(rng: np.random.Generator, ranges: list[range]) -> int:

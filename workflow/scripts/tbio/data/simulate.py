@@ -1,11 +1,9 @@
-"""Synthetic promoter/enhancer DNA and two-motif protein sequences.
+"""Simulation helpers, and the synthetic two-motif protein sequences.
 
-DNA: every record has random background, a promoter motif centred on the
-readout position ``seq_len // 2``, and one more element ``distance_bp`` away:
-the enhancer (label 1) or, in negatives, a decoy of the same length and base
-composition (label 0). ``distance_bp`` is the gap from the readout position to
-the nearest base of that element, so a model whose receptive field around the
-readout spans fewer than ``distance_bp`` bases on each side cannot see it.
+The DNA task, the promoter-enhancer compatibility task, lives in ``pairs``
+(layout in ``layout``, motifs in ``motifs``); this module gives it and the
+protein task their common pieces: per-split seeds, balanced labels, random
+background, and writing the splits.
 
 Protein: two motifs far apart. Positives carry motif A and motif B; negatives
 carry one of them and a decoy of the other, so a classifier must check both.
@@ -18,33 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .fasta import write_records
-from .design import AMINO_ACIDS, DNA_ALPHABET, SPLITS, distance_bounds  # noqa: F401 (re-exported)
-
-_COMPLEMENT = str.maketrans("ACGT", "TGCA")
+from .design import AMINO_ACIDS, SPLITS
 
 
 class SimulationError(ValueError):
     """A simulation parameter that cannot produce the requested data."""
-
-
-@dataclass(frozen=True)
-class DnaRecord:
-    id: str
-    seq: str
-    label: int
-    distance_bp: int
-    promoter_start: int
-    element_start: int  # start of the enhancer (label 1) or decoy (label 0)
-    side: str  # "upstream" or "downstream" of the promoter
-    element: str  # "enhancer", "decoy" or "none"
-
-    @property
-    def description(self) -> str:
-        return (
-            f"label={self.label} distance_bp={self.distance_bp} "
-            f"promoter_start={self.promoter_start} element_start={self.element_start} "
-            f"side={self.side} element={self.element}"
-        )
 
 
 @dataclass(frozen=True)
@@ -64,48 +40,24 @@ class ProteinRecord:
         )
 
 
-def reverse_complement(seq: str) -> str:
-    return seq.translate(_COMPLEMENT)[::-1]
-
-
 def split_seed(base_seed: int, split: str, *stream: int) -> np.random.SeedSequence:
     """An independent seed per split (and per extra stream, e.g. a distance)."""
     return np.random.SeedSequence([base_seed, SPLITS.index(split), *stream])
 
 
-def make_decoy(motif: str, kind: str, alphabet: str) -> str:
-    """A fixed decoy for ``motif``: same letters, not the same word.
-
-    ``shuffle`` permutes the motif with a generator seeded by the motif itself,
-    so every split and every run gets the same decoy. ``revcomp`` (DNA only) is
-    the reverse complement, which a strand-blind model would confuse.
-    """
-    if kind == "revcomp":
-        decoy = reverse_complement(motif)
-        if decoy == motif:
-            raise SimulationError(
-                f"motif {motif!r} is its own reverse complement, so a 'revcomp' decoy "
-                "would be identical to it; use decoy 'shuffle'"
-            )
-        return decoy
-    if kind != "shuffle":
-        raise SimulationError(f"decoy kind {kind!r} is unknown; expected 'shuffle' or 'revcomp'")
+def make_decoy(motif: str, alphabet: str) -> str:
+    """A fixed decoy for ``motif``: the same letters, not the same word. The
+    permutation's generator is seeded by the motif itself, so every split and
+    every run gets the same decoy."""
     if len(set(motif)) < 2:
         raise SimulationError(f"motif {motif!r} has a single letter, so no shuffle differs from it")
     rng = np.random.default_rng([ord(c) for c in motif])
     letters = np.array(list(motif))
     for _ in range(1000):
         decoy = "".join(rng.permutation(letters))
-        if decoy != motif and decoy != reverse_complement(motif):
+        if decoy != motif:
             return decoy
     raise SimulationError(f"could not find a shuffled decoy for motif {motif!r}")
-
-
-def element_start(seq_len: int, distance_bp: int, length: int, side: str) -> int:
-    centre = seq_len // 2
-    if side == "downstream":
-        return centre + distance_bp
-    return centre - distance_bp - length + 1
 
 
 def _random_letters(rng: np.random.Generator, alphabet: str, n: int, length: int) -> np.ndarray:
@@ -126,64 +78,6 @@ def _occurrences(seq: str, word: str) -> int:
     return count
 
 
-def simulate_dna(
-    n: int,
-    seq_len: int,
-    promoter: str,
-    enhancer: str,
-    distance_bp: int,
-    seed: np.random.SeedSequence | int,
-    decoy: str = "shuffle",
-    id_prefix: str = "seq",
-) -> list[DnaRecord]:
-    """``n`` balanced records; positives carry the enhancer, negatives a decoy
-    (or nothing, ``decoy='none'``), at ``distance_bp`` up- or downstream."""
-    lowest, highest = distance_bounds(seq_len, len(promoter), len(enhancer))
-    if not lowest <= distance_bp <= highest:
-        raise SimulationError(
-            f"distance {distance_bp} bp puts the enhancer off the sequence or on the promoter; "
-            f"with seq_len {seq_len} it must lie in [{lowest}, {highest}]"
-        )
-    decoy_motif = None if decoy == "none" else make_decoy(enhancer, decoy, DNA_ALPHABET)
-    rng = np.random.default_rng(seed)
-    labels = _balanced_labels(rng, n)
-    sides = np.where(rng.random(n) < 0.5, "upstream", "downstream")
-    backgrounds = _random_letters(rng, DNA_ALPHABET, n, seq_len)
-    promoter_start = seq_len // 2 - len(promoter) // 2
-    records = []
-    for i in range(n):
-        label, side = int(labels[i]), str(sides[i])
-        element = "enhancer" if label else ("none" if decoy_motif is None else "decoy")
-        motif = enhancer if label else decoy_motif
-        start = element_start(seq_len, distance_bp, len(enhancer), side)
-        while True:  # resample background until the motifs occur only where planted
-            seq = bytearray(backgrounds[i].tobytes())
-            seq[promoter_start : promoter_start + len(promoter)] = promoter.encode()
-            if motif is not None:
-                seq[start : start + len(motif)] = motif.encode()
-            text = seq.decode()
-            if (
-                _occurrences(text, enhancer) == label
-                and _occurrences(text, promoter) == 1
-                and (decoy_motif is None or _occurrences(text, decoy_motif) == (1 - label))
-            ):
-                break
-            backgrounds[i] = _random_letters(rng, DNA_ALPHABET, 1, seq_len)[0]
-        records.append(
-            DnaRecord(
-                id=f"{id_prefix}_{i:06d}",
-                seq=text,
-                label=label,
-                distance_bp=distance_bp,
-                promoter_start=promoter_start,
-                element_start=start if motif is not None else -1,
-                side=side,
-                element=element,
-            )
-        )
-    return records
-
-
 def simulate_protein(
     n: int,
     seq_len: int,
@@ -202,8 +96,8 @@ def simulate_protein(
             f"motifs of {len(motif_a)} and {len(motif_b)} residues at least {min_separation} apart "
             f"need {span} residues, more than seq_len {seq_len}"
         )
-    decoy_a = make_decoy(motif_a, "shuffle", AMINO_ACIDS)
-    decoy_b = make_decoy(motif_b, "shuffle", AMINO_ACIDS)
+    decoy_a = make_decoy(motif_a, AMINO_ACIDS)
+    decoy_b = make_decoy(motif_b, AMINO_ACIDS)
     rng = np.random.default_rng(seed)
     labels = _balanced_labels(rng, n)
     records = []

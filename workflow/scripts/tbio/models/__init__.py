@@ -14,7 +14,9 @@ import importlib
 # name -> (module, config class, model class)
 REGISTRY = {
     "cnn": ("tbio.models.cnn", "CNNConfig", "CNN"),
-    # the control with a global readout (the compatibility task's own control, not yet in the rules)
+    # a Basenji-style CNN whose nominal reach covers the sequence
+    "cnn_dilated": ("tbio.models.basenji", "BasenjiConfig", "BasenjiCNN"),
+    # the control with a global readout: sees everything, but not where
     "cnn_global": ("tbio.models.cnn", "CNNConfig", "GlobalPoolCNN"),
     "enformer": ("tbio.models.enformer", "EnformerConfig", "Enformer"),
     "transformer": ("tbio.models.transformer", "TransformerConfig", "TransformerClassifier"),

@@ -96,7 +96,8 @@ class GlobalPoolCNN(nn.Module):
     valid convolutions, read out by a maximum over all positions.
 
     Every feature sees one receptive field of the local CNN, and no feature
-    sees an edge of the sequence (no padding), so the model can detect any
+    sees an edge of the sequence (no padding, unless the whole sequence is
+    shorter than one receptive field), so the model can detect any
     motif or motif pair that fits in its receptive field anywhere in the
     sequence, but cannot tell where it was: a bag of local features. A task
     whose classes have the same local features in different places is at
@@ -107,8 +108,6 @@ class GlobalPoolCNN(nn.Module):
         super().__init__()
         if config.stem_kernel % 2 == 0 or config.kernel_size % 2 == 0:
             raise ValueError("CNN kernel sizes must be odd")
-        if receptive_field_bp(config) > seq_len:
-            raise ValueError(f"the receptive field ({receptive_field_bp(config)} bp) is longer than seq_len {seq_len}")
         self.config, self.seq_len = config, seq_len
         self.stem = nn.Conv1d(in_channels, config.channels, config.stem_kernel)
         self.tower = nn.Sequential(
@@ -127,5 +126,8 @@ class GlobalPoolCNN(nn.Module):
         return receptive_field_bp(self.config)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        short = self.local_field_bp() - x.shape[1]
+        if short > 0:  # a sequence shorter than one receptive field: padded with N to one, a single feature
+            x = F.pad(x, (0, 0, short // 2, short - short // 2))
         features = self.tower(self.stem(x.transpose(1, 2)))  # (batch, channels, seq_len - field + 1)
         return self.head(features.amax(dim=-1)).squeeze(-1)

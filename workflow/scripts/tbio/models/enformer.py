@@ -59,10 +59,10 @@ class AttentionPool(nn.Module):
 class ConvBlock(nn.Module):
     """BatchNorm -> GELU -> Conv, Enformer's conv block."""
 
-    def __init__(self, channels_in: int, channels_out: int, kernel_size: int):
+    def __init__(self, channels_in: int, channels_out: int, kernel_size: int, dilation: int = 1):
         super().__init__()
         self.norm = nn.BatchNorm1d(channels_in)
-        self.conv = nn.Conv1d(channels_in, channels_out, kernel_size, padding="same")
+        self.conv = nn.Conv1d(channels_in, channels_out, kernel_size, dilation=dilation, padding="same")
 
     def forward(self, x):
         return self.conv(F.gelu(self.norm(x)))
@@ -75,6 +75,41 @@ class Residual(nn.Module):
 
     def forward(self, x, *args, **kwargs):
         return x + self.fn(x, *args, **kwargs)
+
+
+def stem_and_tower(dim: int, stem_kernel: int, tower_kernel: int, n_pool: int, in_channels: int):
+    """Enformer's convolutional stem and tower: from one-hot bases to ``dim``
+    channels per bin of 2 ** n_pool bp, widening from dim / 2 while each of
+    the n_pool stages halves the resolution by attention pooling."""
+    half = dim // 2
+    stem = nn.Sequential(
+        nn.Conv1d(in_channels, half, stem_kernel, padding="same"),
+        Residual(ConvBlock(half, half, 1)),
+        AttentionPool(half),
+    )
+    widths = [half] + [round(half * 2 ** ((i + 1) / max(1, n_pool - 1))) for i in range(n_pool - 1)]
+    widths[-1] = dim
+    tower = nn.Sequential(
+        *[
+            nn.Sequential(
+                ConvBlock(widths[i], widths[i + 1], tower_kernel),
+                Residual(ConvBlock(widths[i + 1], widths[i + 1], 1)),
+                AttentionPool(widths[i + 1]),
+            )
+            for i in range(n_pool - 1)
+        ]
+    )
+    return stem, tower
+
+
+def tower_receptive_field_bp(stem_kernel: int, tower_kernel: int, n_pool: int) -> int:
+    """Bases that reach one bin after the stem and tower: a conv of kernel k
+    at a resolution of r bp widens the field by (k - 1) r, a pooling of 2 by r."""
+    field, resolution = 1 + (stem_kernel - 1) + 1, 2  # stem conv, then its pooling
+    for _ in range(n_pool - 1):
+        field += (tower_kernel - 1) * resolution + resolution
+        resolution *= 2
+    return field
 
 
 def relative_position_basis(n_bins: int, n_basis: int) -> torch.Tensor:
@@ -158,24 +193,8 @@ class Enformer(nn.Module):
             raise ValueError(f"dim {config.dim} must be divisible by heads {config.heads}")
         self.config, self.seq_len, self.bin_bp = config, seq_len, bin_bp
         self.n_bins = seq_len // bin_bp
-        half = config.dim // 2
-        self.stem = nn.Sequential(
-            nn.Conv1d(in_channels, half, config.stem_kernel, padding="same"),
-            Residual(ConvBlock(half, half, 1)),
-            AttentionPool(half),
-        )
-        # the tower widens from dim/2 to dim channels while pooling n_pool - 1 more times
-        widths = [half] + [round(half * 2 ** ((i + 1) / max(1, config.n_pool - 1))) for i in range(config.n_pool - 1)]
-        widths[-1] = config.dim
-        self.tower = nn.Sequential(
-            *[
-                nn.Sequential(
-                    ConvBlock(widths[i], widths[i + 1], config.tower_kernel),
-                    Residual(ConvBlock(widths[i + 1], widths[i + 1], 1)),
-                    AttentionPool(widths[i + 1]),
-                )
-                for i in range(config.n_pool - 1)
-            ]
+        self.stem, self.tower = stem_and_tower(
+            config.dim, config.stem_kernel, config.tower_kernel, config.n_pool, in_channels
         )
         self.transformer = nn.Sequential(*[TransformerLayer(config, self.n_bins) for _ in range(config.depth)])
         self.head = nn.Sequential(

@@ -1,5 +1,11 @@
 """Collect what the pipeline wrote (metrics JSON, interpretation TSVs,
-Snakemake benchmark TSVs, simulation labels) into tidy tables."""
+Snakemake benchmark TSVs, simulation labels) into tidy tables.
+
+A DNA data set is a distance window (w<low>-<high>: every sequence draws its
+enhancer distance from [low, high]) or the user's own DNA ("user": no
+window). Tables per window carry distance_bp (the window's centre, rounded
+down), distance_min_bp and distance_max_bp; all three are empty for the
+user's DNA."""
 
 from __future__ import annotations
 
@@ -9,12 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..data.layout import window_centre, window_name, window_of
 from .analysis import per_length
 
 SUMMARY_COLUMNS = [
     "task",
     "model",
-    "distance_bp",
+    "distance_bp",  # the training window's centre
+    "distance_min_bp",
+    "distance_max_bp",
     "seq_len",
     "seed",
     "test_accuracy",
@@ -25,12 +34,37 @@ SUMMARY_COLUMNS = [
     "receptive_field_bp",
 ]
 
+# a training window's place in every per-window table
+WINDOW_KEYS = ["distance_bp", "distance_min_bp", "distance_max_bp"]
+
+# The controls a DNA training job scores on its test split (tbio.train.controls), in reading order.
+CONTROLS = ["none", "enhancer_masked", "promoter_masked", "untrained"]
+CONTROLS_COLUMNS = ["model", "distance_bp", "seed", "control", "test_accuracy", "distance_min_bp", "distance_max_bp"]
+
+BY_DISTANCE_COLUMNS = [
+    "model",
+    "seed",
+    "distance_bp",  # the bin's centre
+    "n",
+    "accuracy",
+    "distance_min_bp",  # the bin's ends, inclusive
+    "distance_max_bp",
+    "window_min_bp",  # the model's training window
+    "window_max_bp",
+]
+
 # Columns of a Snakemake benchmark file that the cost section uses.
 BENCHMARK_COLUMNS = {"s": "wall_seconds", "cpu_time": "cpu_seconds", "max_rss": "peak_rss_mb"}
 
-# results/models/dna/{dna_set}/{model}/seed{seed}/<file>; dna_set is d<distance>
-# for a simulated set, or "user" for the user's own DNA (no fixed distance)
+# results/models/dna/{dna_set}/{model}/seed{seed}/<file>; dna_set is w<low>-<high>
+# for a simulated window, or "user" for the user's own DNA
 _DNA_MODEL_PATH = re.compile(r"(?:^|/)(?P<dna_set>[^/]+)/(?P<model>[^/]+)/seed(?P<seed>\d+)/[^/]+$")
+
+
+def _window_columns(table: pd.DataFrame, columns=WINDOW_KEYS) -> pd.DataFrame:
+    for column in columns:
+        table[column] = table[column].astype("Int64")
+    return table
 
 
 def read_benchmarks(paths: list[str]) -> pd.DataFrame:
@@ -55,15 +89,21 @@ def read_benchmarks(paths: list[str]) -> pd.DataFrame:
     return table
 
 
-def benchmark_job(model: str, distance_bp, seed: int, task: str | None = None) -> tuple[str, str]:
+def dataset_of(record: dict) -> str | None:
+    """The data set a metrics record was trained on: its ``dataset`` field
+    (w<low>-<high> or user); None for a protein job."""
+    if record.get("task") != "dna":
+        return None
+    if record.get("dataset"):
+        return record["dataset"]
+    low, high = record.get("distance_min_bp"), record.get("distance_max_bp")
+    return "user" if low is None or high is None else window_name((low, high))
+
+
+def benchmark_job(model: str, dataset: str | None, seed: int) -> tuple[str, str]:
     """The (rule, job) name under which a training job's benchmark lies: a
-    protein job by seed, a DNA job by data set (d<distance>, or "user" for
-    the user's own DNA) and seed."""
-    no_distance = distance_bp is None or pd.isna(distance_bp)
-    if task == "protein" or (task is None and no_distance):
-        stem = f"seed{seed}"
-    else:
-        stem = f"user_seed{seed}" if no_distance else f"d{int(distance_bp)}_seed{seed}"
+    protein job (``dataset`` None) by seed, a DNA job by data set and seed."""
+    stem = f"seed{seed}" if dataset is None else f"{dataset}_seed{seed}"
     return f"train_{model}", f"train_{model}/{stem}"
 
 
@@ -88,37 +128,23 @@ def summarise(metrics: list[dict], benchmarks: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for record in metrics:
         row = {column: record.get(column) for column in SUMMARY_COLUMNS}
-        job = benchmark_job(record["model"], record.get("distance_bp"), record["seed"], record.get("task"))
-        row["peak_rss_mb"] = rss.get(job)
+        row["peak_rss_mb"] = rss.get(benchmark_job(record["model"], dataset_of(record), record["seed"]))
         rows.append(row)
-    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    table["distance_bp"] = table["distance_bp"].astype("Int64")
+    table = _window_columns(pd.DataFrame(rows, columns=SUMMARY_COLUMNS))
     for column in ("test_accuracy", "test_auroc", "train_seconds", "peak_rss_mb"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
-    return table.sort_values(["task", "model", "distance_bp", "seed"], na_position="first").reset_index(drop=True)
+    order = ["task", "model", "distance_min_bp", "seed"]
+    return table.sort_values(order, na_position="first").reset_index(drop=True)
 
 
-def by_distance(summary: pd.DataFrame) -> pd.DataFrame:
-    """Test accuracy over seeds per (model, distance) of the DNA task: mean,
-    standard deviation, min, max, number of seeds, and mean AUROC."""
+def by_window(summary: pd.DataFrame) -> pd.DataFrame:
+    """Test accuracy over seeds per (model, training window) of the DNA task:
+    mean, standard deviation, min, max, number of seeds, and mean AUROC."""
     dna = summary[summary["task"] == "dna"]
-    grouped = dna.groupby(["model", "distance_bp"], dropna=False)  # the user's own DNA has no distance
+    grouped = dna.groupby(["model", *WINDOW_KEYS], dropna=False)  # the user's own DNA has no window
     table = grouped["test_accuracy"].agg(["mean", "std", "min", "max", "count"]).reset_index()
     table["auroc_mean"] = grouped["test_auroc"].mean().to_numpy()
     return table.rename(columns={"count": "n_seeds"})
-
-
-def promoter_only_control(metrics: list[dict]) -> pd.DataFrame:
-    """Mean over seeds of the control accuracy (every base but the promoter
-    masked) per DNA (model, distance); empty when the jobs did not score it."""
-    rows = [
-        (r["model"], r.get("distance_bp"), r["promoter_only_accuracy"])
-        for r in metrics
-        if r.get("task") == "dna" and r.get("promoter_only_accuracy") is not None
-    ]
-    table = pd.DataFrame(rows, columns=["model", "distance_bp", "promoter_only_mean"])
-    table["distance_bp"] = table["distance_bp"].astype("Int64")
-    return table.groupby(["model", "distance_bp"], dropna=False, as_index=False)["promoter_only_mean"].mean()
 
 
 def by_model(summary: pd.DataFrame, task: str) -> pd.DataFrame:
@@ -142,60 +168,170 @@ def learning_curves(metrics: list[dict]) -> pd.DataFrame:
                 {
                     "task": record["task"],
                     "model": record["model"],
-                    "distance_bp": record.get("distance_bp"),
+                    "dataset": dataset_of(record),
+                    **{key: record.get(key) for key in WINDOW_KEYS},
                     "seed": record["seed"],
                     "best_epoch": record.get("best_epoch"),
                     **epoch,
                 }
             )
-    columns = ["task", "model", "distance_bp", "seed", "best_epoch", "epoch", "train_loss", "val_loss", "val_accuracy"]
-    table = pd.DataFrame(rows, columns=None if rows else columns)
-    table["distance_bp"] = table["distance_bp"].astype("Int64")
-    return table
+    columns = ["task", "model", "dataset", *WINDOW_KEYS, "seed", "best_epoch", "epoch"]
+    columns += ["train_loss", "val_loss", "val_accuracy"]
+    return _window_columns(pd.DataFrame(rows, columns=None if rows else columns))
 
 
 def _model_path_keys(path: str) -> dict:
+    """Data set, its window, model and seed of a per-model table, from its path."""
     match = _DNA_MODEL_PATH.search(Path(path).as_posix())
     if match is None:
         raise ValueError(
             f"cannot read data set, model and seed from {path}: expected .../<dna_set>/<model>/seed<seed>/<file>"
         )
-    dna_set = match["dna_set"]
-    distance = int(dna_set[1:]) if re.fullmatch(r"d\d+", dna_set) else pd.NA
-    return {"distance_bp": distance, "model": match["model"], "seed": int(match["seed"])}
+    window = window_of(match["dna_set"])
+    return {
+        "dataset": match["dna_set"],
+        "distance_bp": window_centre(window) if window else pd.NA,
+        "distance_min_bp": window[0] if window else pd.NA,
+        "distance_max_bp": window[1] if window else pd.NA,
+        "model": match["model"],
+        "seed": int(match["seed"]),
+    }
 
 
-def load_per_model_tables(paths: list[str]) -> pd.DataFrame:
-    """Concatenate per-model TSVs (contributions, attention) with distance_bp,
-    model and seed taken from each path (no distance for the user's own DNA)."""
-    frames = [pd.read_csv(path, sep="\t").assign(**_model_path_keys(path)) for path in paths]
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["distance_bp", "model", "seed"])
-    table["distance_bp"] = table["distance_bp"].astype("Int64")
-    return table
+def load_per_model_tables(paths: list[str], rename: dict | None = None) -> pd.DataFrame:
+    """Concatenate per-model TSVs (contributions, attention, controls, ...)
+    with the data set, its window, model and seed taken from each path (no
+    window for the user's own DNA). ``rename``: columns of the files to
+    rename first, where a file's own column has the name of a key."""
+    frames = [
+        pd.read_csv(path, sep="\t").rename(columns=rename or {}).assign(**_model_path_keys(path)) for path in paths
+    ]
+    keys = ["dataset", *WINDOW_KEYS, "model", "seed"]
+    return _window_columns(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=keys))
 
 
 def mean_over_seeds(table: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
     return table.groupby(keys, as_index=False, dropna=False)[values].mean()
 
 
-def element_spans(labels: list[pd.DataFrame], promoter_len: int, enhancer_len: int) -> pd.DataFrame:
-    """Where the motifs lie on the test sequences of each distance: one row per
-    (distance, element, side) with start and end (end exclusive) in bp and how
-    many test sequences carry it. The enhancer sits upstream or downstream at
-    random, so a distance usually has two enhancer spans. Labels without
-    positions (the user's own DNA) add nothing."""
+def controls_table(paths: list[str]) -> pd.DataFrame:
+    """The controls of every simulated DNA job (its controls.tsv: control,
+    test_accuracy), one row per (model, window, seed, control)."""
+    table = load_per_model_tables(paths)
+    if table.empty:
+        return _window_columns(pd.DataFrame(columns=CONTROLS_COLUMNS))
+    unknown = sorted(set(table["control"]) - set(CONTROLS))
+    if unknown:
+        raise ValueError(f"controls.tsv files name controls {unknown}; expected only {CONTROLS}")
+    table["order"] = table["control"].map(CONTROLS.index)
+    table = table.sort_values(["model", "distance_min_bp", "seed", "order"])
+    return table[CONTROLS_COLUMNS].reset_index(drop=True)
+
+
+def controls_by_window(controls: pd.DataFrame) -> pd.DataFrame:
+    """Mean over seeds of each control's accuracy per (model, window): one
+    column per control, in CONTROLS order, and the number of seeds."""
+    columns = ["model", *WINDOW_KEYS, *CONTROLS, "n_seeds"]
+    if controls.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["model", *WINDOW_KEYS]
+    wide = controls.pivot_table(index=keys, columns="control", values="test_accuracy", aggfunc="mean")
+    wide = wide.join(controls.groupby(keys)["seed"].nunique().rename("n_seeds")).reset_index()
+    return wide.reindex(columns=columns).sort_values(["distance_min_bp", "model"]).reset_index(drop=True)
+
+
+def bin_by_distance(exact: pd.DataFrame, bin_bp: int) -> pd.DataFrame:
+    """Accuracy on the held-out-distance set in bins of ``bin_bp`` from 0
+    (bin k holds the distances k * bin_bp to (k + 1) * bin_bp - 1), per
+    model, training window and seed. Within a bin the exact distances are
+    weighed by their number of sequences n, so a bin's accuracy is its share
+    of correct calls. ``exact``: rows of by_distance.tsv files (their own
+    distance column renamed exact_distance_bp, n, accuracy) with the keys of
+    load_per_model_tables."""
+    if bin_bp < 1:
+        raise ValueError(f"dna.distance_bin_bp must be at least 1, got {bin_bp}")
+    if exact.empty:
+        return pd.DataFrame(columns=BY_DISTANCE_COLUMNS)
+    rows = exact.assign(
+        window_min_bp=exact["distance_min_bp"],
+        window_max_bp=exact["distance_max_bp"],
+        low=exact["exact_distance_bp"].astype(int) // bin_bp * bin_bp,
+        correct=exact["n"] * exact["accuracy"],
+    )
+    keys = ["model", "window_min_bp", "window_max_bp", "seed", "low"]
+    binned = rows.groupby(keys, as_index=False)[["n", "correct"]].sum()
+    binned["accuracy"] = binned["correct"] / binned["n"]
+    binned["distance_min_bp"] = binned["low"]
+    binned["distance_max_bp"] = binned["low"] + bin_bp - 1
+    binned["distance_bp"] = binned["low"] + (bin_bp - 1) / 2
+    return binned.sort_values(keys)[BY_DISTANCE_COLUMNS].reset_index(drop=True)
+
+
+def reach_table(metrics: list[dict]) -> pd.DataFrame:
+    """Per DNA (model, window): the nominal receptive field, half of it (how
+    far from its readout a model that reads out at the centre can see), and
+    the used reach (used_reach_bp: the distance from the centre that holds
+    90% of the mean |gradient x input|) as mean, min and max over seeds."""
+    columns = ["model", *WINDOW_KEYS, "receptive_field_bp", "half_field_bp"]
+    columns += ["used_reach_mean_bp", "used_reach_min_bp", "used_reach_max_bp", "n_seeds"]
+    rows = [
+        {
+            "model": r["model"],
+            **{key: r.get(key) for key in WINDOW_KEYS},
+            "seed": r["seed"],
+            "receptive_field_bp": r.get("receptive_field_bp"),
+            "used_reach_bp": r.get("used_reach_bp"),
+        }
+        for r in metrics
+        if r.get("task") == "dna"
+    ]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    table = _window_columns(pd.DataFrame(rows))
+    table["used_reach_bp"] = pd.to_numeric(table["used_reach_bp"], errors="coerce")
+    grouped = table.groupby(["model", *WINDOW_KEYS], dropna=False)
+    out = grouped["used_reach_bp"].agg(["mean", "min", "max"]).reset_index()
+    out.columns = ["model", *WINDOW_KEYS, "used_reach_mean_bp", "used_reach_min_bp", "used_reach_max_bp"]
+    out["receptive_field_bp"] = grouped["receptive_field_bp"].max().to_numpy()
+    out["half_field_bp"] = out["receptive_field_bp"] / 2
+    out["n_seeds"] = grouped["seed"].nunique().to_numpy()
+    return out[columns].sort_values(["distance_min_bp", "model"], na_position="last").reset_index(drop=True)
+
+
+def element_spans(labels: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Where the readout promoter and its enhancer lie on the test sequences
+    of each training window (``labels``: data set name -> its test labels).
+    The enhancer's exact place varies per sequence (its distance is drawn
+    from the window, its side at random), so each row is the region every
+    instance on that side falls in: one row per (data set, element, side)
+    with start and end (end exclusive) in bp and how many test sequences it
+    covers. Data sets that are not windows, and labels without positions
+    (the user's own: id, label), add nothing."""
     rows = []
-    for table in labels:
-        if not {"distance_bp", "promoter_start", "element_start", "element", "side"} <= set(table.columns):
-            continue  # the user's own labels (id, label) say nothing about positions
-        for distance, rows_at in table.groupby("distance_bp"):
-            for start, count in rows_at["promoter_start"].value_counts().items():
-                rows.append((int(distance), "promoter", "centre", int(start), int(start) + promoter_len, int(count)))
-            enhancers = rows_at[rows_at["element"] == "enhancer"]
-            for (side, start), count in enhancers.groupby(["side", "element_start"]).size().items():
-                rows.append((int(distance), "enhancer", side, int(start), int(start) + enhancer_len, int(count)))
-    columns = ["distance_bp", "element", "side", "start_bp", "end_bp", "n_sequences"]
-    return pd.DataFrame(rows, columns=columns).sort_values(["distance_bp", "start_bp"]).reset_index(drop=True)
+    needed = {"promoter_start", "promoter_end", "enhancer_start", "enhancer_end", "side"}
+    for dataset, table in labels.items():
+        window = window_of(dataset)
+        if window is None or not needed <= set(table.columns) or table.empty:
+            continue
+        keys = (dataset, window_centre(window), *window)
+        promoter = (table["promoter_start"].min(), table["promoter_end"].max())
+        rows.append((*keys, "promoter", "centre", *map(int, promoter), len(table)))
+        for side, at in table.groupby("side"):
+            enhancer = (at["enhancer_start"].min(), at["enhancer_end"].max())
+            rows.append((*keys, "enhancer", side, *map(int, enhancer), len(at)))
+    columns = ["dataset", *WINDOW_KEYS, "element", "side", "start_bp", "end_bp", "n_sequences"]
+    table = _window_columns(pd.DataFrame(rows, columns=columns))
+    return table.sort_values(["distance_min_bp", "start_bp"]).reset_index(drop=True)
+
+
+def longest_enhancer_bp(labels: dict[str, pd.DataFrame]) -> int | None:
+    """The longest readout enhancer of any simulated test sequence (None: no positions)."""
+    lengths = [
+        int((table["enhancer_end"] - table["enhancer_start"]).max())
+        for table in labels.values()
+        if {"enhancer_start", "enhancer_end"} <= set(table.columns) and len(table)
+    ]
+    return max(lengths) if lengths else None
 
 
 def cost_by_rule(benchmarks: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from .html import render
 from .page import CAPTIONS_DIR, FIGURES, caption, page_context
 from .provenance import annotated_config, provenance
 
-DNA_MODELS = ["cnn", "enformer"]
+DNA_MODELS = ["cnn", "cnn_dilated", "cnn_global", "enformer"]
 PROTEIN_MODELS = ["performer", "transformer"]
 TITLE = "Transformers in Biomedicine: what this run measured"
 
@@ -39,32 +39,39 @@ def collect(inputs: ReportInputs) -> Tables:
     summary = aggregate.summarise(metrics, benchmarks)
     dna = summary[summary["task"] == "dna"]
 
+    window_keys = ["dataset", *aggregate.WINDOW_KEYS, "model"]
     contributions = aggregate.load_per_model_tables(list(inputs.contributions))
     if len(contributions):
         values = ["mean_contribution", "mean_abs_contribution"]
-        contributions = aggregate.mean_over_seeds(contributions, ["distance_bp", "model", "position"], values)
+        contributions = aggregate.mean_over_seeds(contributions, [*window_keys, "position"], values)
     attention = aggregate.load_per_model_tables(list(inputs.attention))
     if len(attention):
-        attention = aggregate.mean_over_seeds(
-            attention, ["distance_bp", "model", "layer", "bin", "start_bp"], ["attention"]
-        )
-    labels = [pd.read_csv(path, sep="\t") for path in inputs.labels]
-    motif_lengths = len(dna_config.get("promoter", "")), len(dna_config.get("enhancer", ""))
+        attention = aggregate.mean_over_seeds(attention, [*window_keys, "layer", "bin", "start_bp"], ["attention"])
+    # a data set's labels lie in data/dna/<data set>/ (the user's own wherever they are: no positions)
+    labels = {Path(path).parent.name: pd.read_csv(path, sep="\t") for path in inputs.labels}
+    controls = aggregate.controls_table(list(inputs.controls))
+    bin_bp = int(dna_config.get("distance_bin_bp", 8))
+    exact = aggregate.load_per_model_tables(list(inputs.by_distance), rename={"distance_bp": "exact_distance_bp"})
 
     approximation = pd.read_csv(inputs.approximation, sep="\t")
     scaling = pd.read_csv(inputs.scaling, sep="\t")
     for column in ("seconds_fwd_bwd", "peak_mb"):
         scaling[column] = pd.to_numeric(scaling[column], errors="coerce")  # a skipped length may be empty or "NA"
 
+    fields = dna.dropna(subset=["receptive_field_bp"]).groupby("model")["receptive_field_bp"].max()
     return Tables(
         metrics=metrics,
         summary=summary,
-        accuracy=_with_control(aggregate.by_distance(summary), aggregate.promoter_only_control(metrics)),
+        accuracy=aggregate.by_window(summary),
+        by_distance=aggregate.bin_by_distance(exact, bin_bp),
+        controls=controls,
+        controls_mean=aggregate.controls_by_window(controls),
+        reach=aggregate.reach_table(metrics),
         protein=aggregate.by_model(summary, "protein"),
         curves=aggregate.learning_curves(metrics),
         profiles=contributions,
         attention=attention,
-        spans=aggregate.element_spans(labels, *motif_lengths),
+        spans=aggregate.element_spans(labels),
         cost=aggregate.cost_by_rule(benchmarks),
         jobs=aggregate.cost_by_job(benchmarks),
         approximation=aggregate.approximation_summary(approximation) if len(approximation) else pd.DataFrame(),
@@ -74,16 +81,12 @@ def collect(inputs: ReportInputs) -> Tables:
         memory_fits=fit_scaling(scaling, value="peak_mb"),
         crossover=crossover_length(scaling),
         receptive_field=split_by_receptive_field(summary).get("receptive_field_bp"),
+        receptive_fields={model: int(field) for model, field in fields.items()},
+        enhancer_len=aggregate.longest_enhancer_bp(labels),
+        bin_bp=bin_bp,
         seq_len=int(dna["seq_len"].max()) if len(dna) else int(dna_config.get("seq_len", 0)),
         config=config,
     )
-
-
-def _with_control(accuracy: pd.DataFrame, control: pd.DataFrame) -> pd.DataFrame:
-    """The accuracy table with the promoter-only control beside it, when scored."""
-    if control.empty:
-        return accuracy
-    return accuracy.merge(control, on=["model", "distance_bp"], how="left")
 
 
 def draw_figures(tables: Tables, folder: Path) -> dict[str, Path]:
@@ -91,10 +94,11 @@ def draw_figures(tables: Tables, folder: Path) -> dict[str, Path]:
     curves = tables.curves
     made = {
         "accuracy_vs_distance": figures.accuracy_vs_distance(
-            tables.accuracy, tables.receptive_field, tables.summary[tables.summary["task"] == "dna"]
+            tables.by_distance, tables.summary[tables.summary["task"] == "dna"], tables.receptive_fields
         ),
+        "controls": figures.controls(tables.controls),
         "learning_curves_dna": figures.learning_curves(curves[curves["task"] == "dna"], DNA_MODELS),
-        "contributions": figures.contributions(tables.profiles, tables.spans, tables.receptive_field, tables.seq_len),
+        "contributions": figures.contributions(tables.profiles, tables.spans, tables.receptive_fields, tables.seq_len),
         "attention": figures.centre_attention(tables.attention, tables.spans, tables.seq_len),
         "learning_curves_protein": figures.learning_curves(curves[curves["task"] == "protein"], PROTEIN_MODELS),
         "approximation": figures.approximation(tables.approximation),
@@ -107,7 +111,9 @@ def draw_figures(tables: Tables, folder: Path) -> dict[str, Path]:
 def write_tables(tables: Tables, extra: dict[str, pd.DataFrame], folder: Path) -> list[str]:
     """Every table of the page as TSV; returns the file names."""
     named = {
-        "accuracy_by_distance": tables.accuracy,
+        "accuracy_by_window": tables.accuracy,
+        "controls_by_window": tables.controls_mean,
+        "reach": tables.reach,
         "protein_accuracy": tables.protein,
         "learning_curves": tables.curves,
         "contributions_mean": tables.profiles,
@@ -133,14 +139,33 @@ class Report:
     files: list[str]  # written into the figures folder
 
 
-def build_report(inputs: ReportInputs, summary_path, html_path, figures_dir, workdir: str = ".", log=print) -> Report:
+def build_report(
+    inputs: ReportInputs,
+    summary_path,
+    html_path,
+    figures_dir,
+    accuracy_by_distance_path=None,
+    controls_path=None,
+    workdir: str = ".",
+    log=print,
+) -> Report:
+    """Write summary.tsv, accuracy_by_distance.tsv and controls.tsv (by
+    default beside summary.tsv; header only for the user's own DNA), the
+    figures folder and the page."""
     folder = Path(figures_dir)
     folder.mkdir(parents=True, exist_ok=True)
     tables = collect(inputs)
     tables.summary.to_csv(summary_path, sep="\t", index=False)
     log(f"summary: {len(tables.summary)} trained models")
+    beside = Path(summary_path).parent
+    tables.by_distance.to_csv(
+        accuracy_by_distance_path or beside / "accuracy_by_distance.tsv", sep="\t", index=False, float_format="%.6g"
+    )
+    tables.controls.to_csv(controls_path or beside / "controls.tsv", sep="\t", index=False, float_format="%.6g")
+    log(f"accuracy by distance: {len(tables.by_distance)} rows; controls: {len(tables.controls)} rows")
 
-    findings = {"long_range": long_range_finding(tables.summary), "favor": scaling_finding(tables.scaling)}
+    long_range = long_range_finding(tables.summary, tables.controls, tables.enhancer_len or 0)
+    findings = {"long_range": long_range, "favor": scaling_finding(tables.scaling)}
     key_numbers = protein_numbers(tables.summary) + cost_numbers(tables.cost)
     numbers = headline_table(list(findings.values()), key_numbers)
     for finding in findings.values():

@@ -20,10 +20,13 @@ class ReportInputs:
     protein_metrics: list[str]
     contributions: list[str]
     attention: list[str]
-    labels: list[str]
+    labels: list[str]  # test labels of each DNA data set: data/dna/<data set>/test.labels.tsv
     approximation: str
     scaling: str
     rule_benchmarks: list[str]
+    # simulated DNA only (none for the user's own): each job's controls.tsv and by_distance.tsv
+    controls: list[str] = field(default_factory=list)
+    by_distance: list[str] = field(default_factory=list)
     config: dict = field(default_factory=dict)
     config_schema: str | None = None
     # the folder of the .rst captions (workflow/report); None: the one beside this library
@@ -36,12 +39,16 @@ class Tables:
 
     metrics: list[dict]
     summary: pd.DataFrame  # one row per trained model (summary.tsv)
-    accuracy: pd.DataFrame  # DNA test accuracy over seeds per (model, distance)
+    accuracy: pd.DataFrame  # DNA test accuracy over seeds per (model, training window)
+    by_distance: pd.DataFrame  # accuracy on held-out distances per (model, window, seed, distance bin)
+    controls: pd.DataFrame  # each control's test accuracy per (model, window, seed) (controls.tsv)
+    controls_mean: pd.DataFrame  # the controls, mean over seeds per (model, window)
+    reach: pd.DataFrame  # nominal receptive field and used reach per (model, window)
     protein: pd.DataFrame  # protein test accuracy over seeds per model
-    curves: pd.DataFrame  # validation history per (model, distance, seed, epoch)
-    profiles: pd.DataFrame  # contribution scores per (distance, model, position), mean over seeds
-    attention: pd.DataFrame  # centre-bin attention per (distance, layer, bin), mean over seeds
-    spans: pd.DataFrame  # promoter and enhancer positions per distance
+    curves: pd.DataFrame  # validation history per (model, window, seed, epoch)
+    profiles: pd.DataFrame  # contribution scores per (window, model, position), mean over seeds
+    attention: pd.DataFrame  # centre-bin attention per (window, layer, bin), mean over seeds
+    spans: pd.DataFrame  # where the promoter and its enhancer may lie, per window
     cost: pd.DataFrame  # per rule, with a total row
     jobs: pd.DataFrame  # per job
     approximation: pd.DataFrame  # FAVOR+ error per (kind, features), over draws
@@ -50,7 +57,10 @@ class Tables:
     time_fits: dict
     memory_fits: dict
     crossover: int | None
-    receptive_field: int | None  # the CNN's, in bp
+    receptive_field: int | None  # the local CNN's, in bp
+    receptive_fields: dict  # every DNA model's nominal receptive field, in bp
+    enhancer_len: int | None  # the longest readout enhancer, in bp (None: no positions)
+    bin_bp: int  # width of the distance bins of by_distance
     seq_len: int  # of the DNA sequences
     config: dict
 

@@ -16,13 +16,34 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .analysis import measured_on  # noqa: E402
-from .findings import MODEL_NAMES  # noqa: E402
+from .findings import LOCAL_MODELS, MODEL_NAMES  # noqa: E402
 
-COLOURS = {"cnn": "#d95f02", "enformer": "#1b9e77", "performer": "#7570b3", "transformer": "#e7298a"}
+# the report's order of models, too
+COLOURS = {
+    "cnn": "#d95f02",
+    "cnn_dilated": "#a6761d",
+    "cnn_global": "#1f78b4",
+    "enformer": "#1b9e77",
+    "performer": "#7570b3",
+    "transformer": "#e7298a",
+}
 METHOD_COLOURS = {"favor": "#7570b3", "exact": "#e7298a", "orthogonal": "#1b9e77", "iid": "#d95f02"}
 METHOD_NAMES = {"favor": "FAVOR+", "exact": "exact (SDPA)", "orthogonal": "orthogonal features", "iid": "iid features"}
-MARKERS = {"cnn": "s", "enformer": "o"}  # distinct shapes, so equal accuracies stay visible
+MARKERS = {"cnn": "s", "cnn_dilated": "D", "cnn_global": "v", "enformer": "o"}  # equal accuracies stay visible
 ELEMENT_COLOURS = {"promoter": "#4d4d4d", "enhancer": "#e6ab02"}
+# the controls of tbio.train.controls, in reading order
+CONTROL_COLOURS = {
+    "none": "#4d4d4d",
+    "enhancer_masked": "#e6ab02",
+    "promoter_masked": "#9e9ac8",
+    "untrained": "#d9d9d9",
+}
+CONTROL_NAMES = {
+    "none": "as trained",
+    "enhancer_masked": "enhancer masked",
+    "promoter_masked": "promoter masked",
+    "untrained": "untrained",
+}
 
 plt.rcParams.update(
     {
@@ -57,69 +78,142 @@ def _empty(axis, message: str) -> None:
     axis.set_yticks([])
 
 
-def accuracy_vs_distance(by_distance: pd.DataFrame, receptive_field_bp: int | None, runs: pd.DataFrame | None = None):
-    """Mean test accuracy over seeds per model against enhancer distance, the
-    min-max over seeds shaded, each seed a dot, the promoter-only control
-    dashed; the distances inside half the CNN's receptive field as a band."""
-    figure, axis = plt.subplots(figsize=(7, 4))
-    if by_distance.empty:
-        _empty(axis, "no DNA models in this run")
+def _window_text(low, high) -> str:
+    return f"{int(low)}–{int(high)} bp"
+
+
+def _chance(axis, with_label: bool = True) -> None:
+    axis.axhline(0.5, color="black", lw=0.8, linestyle=":", label="chance" if with_label else None)
+
+
+def _grid(count: int, width: float, height: float, most_columns: int = 3, **options):
+    """Panels side by side, wrapping after ``most_columns``: the figure and its axes, flat."""
+    columns = max(min(count, most_columns), 1)
+    rows = max(-(-count // columns), 1)
+    figure, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False, **options)
+    for axis in axes.flat[count:]:
+        axis.set_visible(False)
+    return figure, list(axes.flat)
+
+
+def accuracy_vs_distance(binned: pd.DataFrame, runs: pd.DataFrame, receptive_fields: dict):
+    """Accuracy on the held-out-distance set against the exact enhancer
+    distance (binned), one panel per training window, one line per model
+    (mean over seeds; each seed a faint line); the training window shaded
+    and each local model's reach (half its nominal receptive field) dashed.
+    ``runs``: the DNA rows of summary.tsv (the user's own DNA has no
+    distances: then its accuracy per model); ``receptive_fields``: model -> bp."""
+    if binned.empty:
+        figure, axis = plt.subplots(figsize=(7, 4))
+        if len(runs) and runs["distance_min_bp"].isna().all():
+            return _accuracy_per_model(figure, axis, runs)
+        _empty(axis, "no accuracies on held-out distances in this run")
         return figure
-    if by_distance["distance_bp"].isna().all():
-        return _accuracy_per_model(figure, axis, by_distance, runs)
-    if receptive_field_bp:
-        half = receptive_field_bp / 2
-        label = f"inside CNN receptive field ({receptive_field_bp} bp: ±{half:g} bp)"
-        axis.axvspan(0, half, color="#bdbdbd", alpha=0.35, lw=0, label=label)
-        axis.axvline(half, color="#7f7f7f", linestyle="--", lw=1)
-    axis.axhline(0.5, color="black", lw=0.8, linestyle=":", label="chance")
-    for model, rows in by_distance.dropna(subset=["distance_bp"]).groupby("model"):
-        rows = rows.sort_values("distance_bp")
-        x = rows["distance_bp"].astype(float)
-        colour = COLOURS.get(model)
-        label = f"{_label(model)} (mean of {int(rows['n_seeds'].max())} seeds)"
-        axis.plot(x, rows["mean"], marker=MARKERS.get(model, "o"), color=colour, label=label)
-        axis.fill_between(x, rows["min"], rows["max"], color=colour, alpha=0.2, lw=0)
-        if "promoter_only_mean" in rows and rows["promoter_only_mean"].notna().any():
-            label = f"{_label(model)}, promoter only (control)"
-            axis.plot(x, rows["promoter_only_mean"], color=colour, lw=1, linestyle="--", alpha=0.8, label=label)
-        if runs is not None:
-            seeds = runs[(runs["model"] == model) & (runs["task"] == "dna")]
-            x_seeds = seeds["distance_bp"].astype(float)
-            axis.scatter(x_seeds, seeds["test_accuracy"], s=9, color=colour, alpha=0.6, zorder=3)
-    axis.set_xlim(left=0)
-    axis.set_xlabel("enhancer distance from the promoter centre (bp)")
-    axis.set_ylabel("test accuracy (shaded: min-max over seeds)")
-    axis.set_ylim(0.35, 1.03)
-    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    windows = sorted(set(zip(binned["window_min_bp"], binned["window_max_bp"])))
+    figure, axes = _grid(len(windows), 4.6, 3.6, sharey=True)
+    x_max = float(binned["distance_max_bp"].max()) + 1
+    for i, ((low, high), axis) in enumerate(zip(windows, axes)):
+        first = i == 0
+        axis.axvspan(low, high + 1, color="#bdbdbd", alpha=0.45, lw=0, label="training window" if first else None)
+        _chance(axis, first)
+        rows = binned[(binned["window_min_bp"] == low) & (binned["window_max_bp"] == high)]
+        for model in _ordered(rows["model"].unique()):
+            at = rows[rows["model"] == model]
+            colour = COLOURS.get(model)
+            for _, seed in at.groupby("seed"):
+                seed = seed.sort_values("distance_bp")
+                axis.plot(seed["distance_bp"], seed["accuracy"], color=colour, lw=0.7, alpha=0.3)
+            mean = at.groupby("distance_bp", as_index=False)["accuracy"].mean()
+            seeds = at["seed"].nunique()
+            label = f"{_label(model)} (mean of {seeds} seed{'s' * (seeds != 1)})" if first else None
+            axis.plot(
+                mean["distance_bp"], mean["accuracy"], color=colour, marker=MARKERS.get(model, "o"), ms=3.5,
+                lw=1.6, label=label,
+            )  # fmt: skip
+        for model in LOCAL_MODELS:
+            field = receptive_fields.get(model)
+            if not field:
+                continue
+            half = field / 2
+            label = f"{_label(model)}'s reach (½ of {field} bp)" if first else None
+            if half <= x_max:
+                axis.axvline(half, color=COLOURS.get(model), linestyle="--", lw=1.1, label=label)
+            elif first:  # off the axis: say so in the legend rather than squash the distances
+                axis.plot([], [], color=COLOURS.get(model), linestyle="--", lw=1.1, label=f"{label}: beyond the axis")
+        axis.set_title(f"trained on {_window_text(low, high)}", fontsize=9)
+        axis.set_xlim(0, x_max)
+        axis.set_ylim(0.3, 1.03)
+        axis.set_xlabel("enhancer distance from the promoter centre (bp)")
+    axes[0].set_ylabel("accuracy on held-out distances")
+    figure.legend(loc="upper center", ncol=3, fontsize=7.5, bbox_to_anchor=(0.5, 1.0))
+    rows = -(-len(windows) // 3)
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.16 / rows))
     return figure
 
 
-def _accuracy_per_model(figure, axis, by_model: pd.DataFrame, runs: pd.DataFrame | None):
-    """The user's own DNA has no distances: mean accuracy per model, seeds as dots."""
-    axis.axhline(0.5, color="black", lw=0.8, linestyle=":", label="chance")
-    for i, row in enumerate(by_model.itertuples()):
-        colour = COLOURS.get(row.model)
-        axis.bar(i, row.mean, color=colour, alpha=0.6, width=0.6, label=f"{_label(row.model)} (mean)")
-        if runs is not None:
-            seeds = runs[(runs["model"] == row.model) & (runs["task"] == "dna")]
-            axis.scatter(np.full(len(seeds), i), seeds["test_accuracy"], s=12, color=colour, zorder=3)
-    axis.set_xticks(range(len(by_model)), [_label(m) for m in by_model["model"]])
+def _accuracy_per_model(figure, axis, runs: pd.DataFrame):
+    """The user's own DNA has no distances: mean test accuracy per model, seeds as dots."""
+    _chance(axis)
+    models = _ordered(runs["model"].unique())
+    for i, model in enumerate(models):
+        seeds = runs[runs["model"] == model]
+        colour = COLOURS.get(model)
+        axis.bar(i, seeds["test_accuracy"].mean(), color=colour, alpha=0.6, width=0.6, label=f"{_label(model)} (mean)")
+        axis.scatter(np.full(len(seeds), i), seeds["test_accuracy"], s=12, color=colour, zorder=3)
+    axis.set_xticks(range(len(models)), [_label(m) for m in models], fontsize=8)
     axis.set_ylabel("test accuracy (dots: seeds)")
     axis.set_ylim(0, 1.03)
     axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return figure
 
 
+def controls(table: pd.DataFrame):
+    """Test accuracy of every DNA model as trained and under each control
+    (enhancer masked, promoter masked, untrained), one panel per training
+    window: bars the mean over seeds, dots the seeds. ``table``: controls.tsv."""
+    if table.empty:
+        figure, axis = plt.subplots(figsize=(7, 3.5))
+        _empty(axis, "no controls in this run (they need simulated DNA)")
+        return figure
+    windows = sorted(set(zip(table["distance_min_bp"], table["distance_max_bp"])))
+    figure, axes = _grid(len(windows), 4.8, 3.4, sharey=True)
+    names = list(CONTROL_COLOURS)
+    width = 0.8 / len(names)
+    for i, ((low, high), axis) in enumerate(zip(windows, axes)):
+        rows = table[(table["distance_min_bp"] == low) & (table["distance_max_bp"] == high)]
+        models = _ordered(rows["model"].unique())
+        for j, control in enumerate(names):
+            offset = (j - (len(names) - 1) / 2) * width
+            for k, model in enumerate(models):
+                seeds = rows[(rows["model"] == model) & (rows["control"] == control)]["test_accuracy"]
+                if seeds.empty:
+                    continue
+                label = CONTROL_NAMES[control] if i == 0 and k == 0 else None
+                axis.bar(k + offset, seeds.mean(), width=width, color=CONTROL_COLOURS[control], label=label)
+                axis.scatter(np.full(len(seeds), k + offset), seeds, s=6, color="black", zorder=3, lw=0)
+        _chance(axis, i == 0)
+        axis.set_xticks(range(len(models)), [_label(m).replace(" ", "\n", 1) for m in models], fontsize=7.5)
+        axis.grid(axis="x", visible=False)
+        axis.set_title(f"trained on {_window_text(low, high)}", fontsize=9)
+        axis.set_ylim(0, 1.03)
+    axes[0].set_ylabel("test accuracy (dots: seeds)")
+    figure.legend(loc="upper center", ncol=5, fontsize=8, bbox_to_anchor=(0.5, 1.0))
+    rows = -(-len(windows) // 3)
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.1 / rows))
+    return figure
+
+
 def learning_curves(curves: pd.DataFrame, models: list[str]):
     """Validation loss (top) and accuracy (bottom) per epoch, one column per
-    model; one colour per enhancer distance, one thin line per seed."""
+    model; one colour per training window (DNA) or seed (protein), one thin
+    line per seed."""
     figure, axes = plt.subplots(
-        2, max(len(models), 1), figsize=(3.4 * max(len(models), 1), 4.6), squeeze=False, sharex="col"
+        2, max(len(models), 1), figsize=(3.2 * max(len(models), 1), 4.6), squeeze=False, sharex="col"
     )
-    distances = sorted(d for d in curves["distance_bp"].dropna().unique()) if len(curves) else []
+    windows = pick_windows(curves) if len(curves) and "dataset" in curves else []
+    windows = [dataset for dataset in windows if dataset is not None]
     palette = plt.get_cmap("viridis")
-    colour_of = {d: palette(i / max(len(distances) - 1, 1) * 0.9) for i, d in enumerate(distances)}
+    colour_of = {w: palette(i / max(len(windows) - 1, 1) * 0.9) for i, w in enumerate(windows)}
     seeds = sorted(curves["seed"].unique()) if len(curves) else []
     for column, model in enumerate(models):
         rows = curves[curves["model"] == model] if len(curves) else curves
@@ -128,13 +222,16 @@ def learning_curves(curves: pd.DataFrame, models: list[str]):
             _empty(top, f"no {_label(model)} runs")
             _empty(bottom, "")
             continue
-        for (distance, seed), run in rows.groupby(["distance_bp", "seed"], dropna=False):
+        for (dataset, seed), run in rows.groupby(
+            [rows.get("dataset", pd.Series(index=rows.index)), "seed"], dropna=False
+        ):
             run = run.sort_values("epoch")
-            if pd.isna(distance):  # protein runs: one shade of the model's colour per seed
+            if pd.isna(dataset) or dataset not in colour_of:  # protein runs, the user's DNA: a shade per seed
                 shade = 0.45 + 0.55 * seeds.index(seed) / max(len(seeds) - 1, 1)
                 colour, label = matplotlib.colors.to_rgba(COLOURS.get(model, "grey"), shade), f"seed {seed}"
             else:
-                colour, label = colour_of[distance], f"{int(distance)} bp"
+                first = run.iloc[0]
+                colour, label = colour_of[dataset], _window_text(first["distance_min_bp"], first["distance_max_bp"])
             top.plot(run["epoch"], run["val_loss"], color=colour, lw=1, alpha=0.8, label=label)
             bottom.plot(run["epoch"], run["val_accuracy"], color=colour, lw=1, alpha=0.8)
             best = run[run["epoch"] == run["best_epoch"]]
@@ -147,17 +244,19 @@ def learning_curves(curves: pd.DataFrame, models: list[str]):
         bottom.xaxis.get_major_locator().set_params(integer=True)
         handles, labels = top.get_legend_handles_labels()
         unique = dict(zip(labels, handles))
-        top.legend(
-            unique.values(), unique.keys(), fontsize=7, title="enhancer" if distances else None, title_fontsize=7
-        )
+        title = "training window" if windows else None
+        top.legend(unique.values(), unique.keys(), fontsize=7, title=title, title_fontsize=7)
+    figure.tight_layout()
     return figure
 
 
-def _mark_elements(axis, spans: pd.DataFrame, distance: int, with_labels: bool) -> None:
-    """Shade the promoter and the enhancer positions of one distance."""
+def _mark_elements(axis, spans: pd.DataFrame, dataset, with_labels: bool) -> None:
+    """Shade the region of the readout promoter and of its enhancer (each
+    side) over a window's test sequences: the enhancer's exact place varies
+    per sequence, so the band is where it may be."""
     labelled = set() if with_labels else {"promoter", "enhancer"}
-    names = {"promoter": "promoter", "enhancer": "enhancer (positives)"}
-    for row in _at(spans, distance).itertuples():
+    names = {"promoter": "readout promoter", "enhancer": "its enhancer (anywhere in the band)"}
+    for row in _at(spans, dataset).itertuples():
         label = None if row.element in labelled else names.get(row.element, row.element)
         labelled.add(row.element)
         axis.axvspan(
@@ -173,34 +272,48 @@ def _plain_log_ticks(axis) -> None:
     axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
-def pick_distances(distances, most: int = 4) -> list:
-    """Every distance if there are few, else the nearest, the farthest and
-    evenly spaced ones between them; None (last) stands for the user's own
-    DNA, which has no distance."""
-    placed = sorted(int(d) for d in distances if not pd.isna(d))
+def _ordered(models) -> list[str]:
+    """Models in the report's order (COLOURS), unknown ones last."""
+    order = list(COLOURS)
+    return sorted(models, key=lambda m: (order.index(m) if m in order else len(order), m))
+
+
+def pick_windows(table: pd.DataFrame, most: int = 4) -> list:
+    """The data sets of ``table`` (its dataset column) ordered by their
+    window; every one if there are few, else the nearest, the farthest and
+    evenly spaced ones between them. None (last) stands for the user's own
+    DNA, which has no window."""
+    placed = table.dropna(subset=["distance_min_bp"]).drop_duplicates("dataset")
+    order = [column for column in ("distance_min_bp", "distance_max_bp") if column in placed]
+    placed = placed.sort_values(order)["dataset"].tolist()
     if len(placed) > most:
         picks = np.linspace(0, len(placed) - 1, most).round().astype(int)
         placed = [placed[i] for i in sorted(set(picks))]
-    return placed + ([None] if any(pd.isna(d) for d in distances) else [])
+    return placed + ([None] if table["distance_min_bp"].isna().any() else [])
 
 
-def _at(table: pd.DataFrame, distance) -> pd.DataFrame:
-    return table[table["distance_bp"].isna()] if distance is None else table[table["distance_bp"] == distance]
+def _at(table: pd.DataFrame, dataset) -> pd.DataFrame:
+    if dataset is None:
+        return table[table["distance_min_bp"].isna()]
+    return table[table["dataset"] == dataset]
 
 
-def _panel_label(distance) -> str:
-    return "your DNA" if distance is None else f"{distance} bp"
+def _panel_label(table: pd.DataFrame, dataset) -> str:
+    if dataset is None:
+        return "your DNA"
+    first = _at(table, dataset).iloc[0]
+    return _window_text(first["distance_min_bp"], first["distance_max_bp"])
 
 
-def _distance_panels(table: pd.DataFrame, empty_message: str):
-    """One panel per distance of ``table`` (stacked, shared x axis): the
-    figure, its axes and the distances; a note in one panel when there are none."""
-    distances = pick_distances(table["distance_bp"].unique()) if len(table) else []
-    rows = max(len(distances), 1)
+def _window_panels(table: pd.DataFrame, empty_message: str):
+    """One panel per training window of ``table`` (stacked, shared x axis):
+    the figure, its axes and the data sets; a note in one panel when there are none."""
+    datasets = pick_windows(table) if len(table) else []
+    rows = max(len(datasets), 1)
     figure, axes = plt.subplots(rows, 1, figsize=(7.5, 1.5 + 1.35 * rows), squeeze=False, sharex=True)
-    if not distances:
+    if not datasets:
         _empty(axes[0, 0], empty_message)
-    return figure, axes, distances
+    return figure, axes, datasets
 
 
 def _finish_panels(figure, axes, seq_len: int, xlabel: str, ylabel: str, legend_columns: int):
@@ -209,63 +322,64 @@ def _finish_panels(figure, axes, seq_len: int, xlabel: str, ylabel: str, legend_
     axes[-1, 0].set_xlim(0, seq_len)
     figure.legend(loc="upper center", ncol=legend_columns, fontsize=8, bbox_to_anchor=(0.5, 1.0))
     figure.supylabel(ylabel, fontsize=8)
-    figure.tight_layout(rect=(0, 0, 1, 0.93))
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.65 / figure.get_figheight()))  # two legend rows on top
     return figure
 
 
-def contributions(profiles: pd.DataFrame, spans: pd.DataFrame, receptive_field_bp: int | None, seq_len: int):
+def contributions(profiles: pd.DataFrame, spans: pd.DataFrame, receptive_fields: dict, seq_len: int):
     """Mean |gradient x input| along the sequence (averaged over test positives
-    and seeds, each curve scaled to its own maximum), one panel per distance."""
-    figure, axes, distances = _distance_panels(profiles, "no contribution scores in this run")
-    if not distances:
+    and seeds, each curve scaled to its own maximum), one panel per training
+    window; below the curves, how far each local model sees from the centre."""
+    figure, axes, datasets = _window_panels(profiles, "no contribution scores in this run")
+    if not datasets:
         return figure
     centre = seq_len // 2
-    for row, distance in enumerate(distances):
+    for row, dataset in enumerate(datasets):
         axis = axes[row, 0]
-        _mark_elements(axis, spans, distance, with_labels=row == 0)
-        if receptive_field_bp:
-            half = receptive_field_bp / 2
-            axis.hlines(
-                -0.08,
-                centre - half,
-                centre + half,
-                color=COLOURS["cnn"],
-                lw=3,
-                label="CNN's view from the centre" if row == 0 else None,
-            )
-        for model, rows in _at(profiles, distance).groupby("model"):
-            rows = rows.sort_values("position")
+        _mark_elements(axis, spans, dataset, with_labels=row == 0)
+        for k, model in enumerate(LOCAL_MODELS):
+            field = receptive_fields.get(model)
+            if field:
+                half = field / 2
+                label = f"{_label(model)}'s view from the centre" if row == 0 else None
+                axis.hlines(
+                    -0.07 - 0.07 * k, max(centre - half, 0), min(centre + half, seq_len), color=COLOURS[model], lw=2.5,
+                    label=label,
+                )  # fmt: skip
+        at = _at(profiles, dataset)
+        for model in _ordered(at["model"].unique()):
+            rows = at[at["model"] == model].sort_values("position")
             peak = rows["mean_abs_contribution"].max()
             scaled = rows["mean_abs_contribution"] / peak if peak > 0 else rows["mean_abs_contribution"]
             axis.plot(
                 rows["position"], scaled, color=COLOURS.get(model), lw=0.9, label=_label(model) if row == 0 else None
             )
-        axis.set_ylim(-0.15, 1.08)
-        axis.set_ylabel(_panel_label(distance), rotation=0, ha="right", va="center")
+        axis.set_ylim(-0.2, 1.08)
+        axis.set_ylabel(_panel_label(profiles, dataset), rotation=0, ha="right", va="center")
         axis.set_yticks([0, 1])
     return _finish_panels(
         figure,
         axes,
         seq_len,
         "position in the sequence (bp)",
-        "|gradient × input| (scaled to max) by enhancer distance",
-        5,
+        "|gradient × input| (scaled to max) by training window",
+        4,
     )
 
 
 def centre_attention(attention: pd.DataFrame, spans: pd.DataFrame, seq_len: int):
     """Attention weight from the centre (promoter) bin to every bin, averaged
     over heads, test positives and seeds; one line per layer, one panel per
-    distance."""
-    figure, axes, distances = _distance_panels(attention, "no attention maps in this run")
-    if not distances:
+    training window."""
+    figure, axes, datasets = _window_panels(attention, "no attention maps in this run")
+    if not datasets:
         return figure
     layers = sorted(attention["layer"].unique())
     palette = plt.get_cmap("Greens")
-    for row, distance in enumerate(distances):
+    for row, dataset in enumerate(datasets):
         axis = axes[row, 0]
-        _mark_elements(axis, spans, distance, with_labels=row == 0)
-        rows = _at(attention, distance)
+        _mark_elements(axis, spans, dataset, with_labels=row == 0)
+        rows = _at(attention, dataset)
         bin_bp = (
             float(np.diff(sorted(rows["start_bp"].unique()))[0]) if rows["start_bp"].nunique() > 1 else float(seq_len)
         )
@@ -283,14 +397,14 @@ def centre_attention(attention: pd.DataFrame, spans: pd.DataFrame, seq_len: int)
             )
         n_bins = rows["bin"].nunique()
         axis.axhline(1 / n_bins, color="black", lw=0.8, linestyle=":", label="uniform" if row == 0 else None)
-        axis.set_ylabel(_panel_label(distance), rotation=0, ha="right", va="center")
+        axis.set_ylabel(_panel_label(attention, dataset), rotation=0, ha="right", va="center")
         axis.set_ylim(bottom=0)
     return _finish_panels(
         figure,
         axes,
         seq_len,
         "position in the sequence (bp; one step per bin)",
-        "attention from the centre bin, by enhancer distance",
+        "attention from the centre bin, by training window",
         6,
     )
 

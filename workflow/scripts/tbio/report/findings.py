@@ -12,7 +12,9 @@ import pandas as pd
 from .analysis import crossover_length, extrapolated_crossover, fit_scaling, measured_on, per_length
 
 MODEL_NAMES = {
-    "cnn": "CNN",
+    "cnn": "local CNN",
+    "cnn_dilated": "dilated CNN",
+    "cnn_global": "global-pooling CNN",
     "enformer": "Enformer-style model",
     "performer": "Performer (FAVOR+)",
     "transformer": "exact-attention transformer",
@@ -57,12 +59,25 @@ def times(key: str, value: float) -> Number:
     return Number(key, float(value), f"{value:.2f}×" if value < 2 else f"{value:.1f}×")  # "1.04×", not "1.0×"
 
 
-# --- finding 1: receptive field vs attention -------------------------------------------------
+# --- finding 1: what reaches a far enhancer ---------------------------------------------
+
+# Mean test accuracy at which a model counts as reaching a window, and at or
+# below which it counts as at chance (chance is 50%: the classes are balanced).
+REACHED = 0.95
+AT_CHANCE = 0.60
+# DNA models in the order the headline names them.
+DNA_MODELS = ("cnn", "cnn_dilated", "cnn_global", "enformer")
+# Models that read out at the centre through convolutions alone: half their
+# nominal receptive field is how far from the readout they can see.
+LOCAL_MODELS = ("cnn", "cnn_dilated")
 
 
-def split_by_receptive_field(summary: pd.DataFrame) -> dict:
-    """DNA runs inside (distance < RF/2: the enhancer's nearest base lies in the
-    CNN's view from the promoter) and beyond half the CNN's receptive field."""
+def split_by_receptive_field(summary: pd.DataFrame, enhancer_len: int = 0) -> dict:
+    """The DNA runs by the local CNN's view from its readout (half its
+    receptive field): 'inside' holds the runs of the windows whose every
+    enhancer lies wholly within it (with ``enhancer_len`` 0: whose nearest
+    base does), 'beyond' those whose every enhancer lies wholly outside it
+    (nearest distance >= half); a window across the edge is in neither."""
     dna = summary[summary["task"] == "dna"]
     cnn_fields = dna.loc[dna["model"] == "cnn", "receptive_field_bp"].dropna().unique()
     if len(cnn_fields) == 0:
@@ -70,9 +85,12 @@ def split_by_receptive_field(summary: pd.DataFrame) -> dict:
     if len(cnn_fields) > 1:
         raise ValueError(f"CNN runs disagree on receptive_field_bp: {sorted(cnn_fields)}")
     receptive_field = int(cnn_fields[0])
-    placed = dna[dna["distance_bp"].notna()]  # the user's own DNA has no distance
-    beyond = placed["distance_bp"].astype(float) >= receptive_field / 2
-    return {"receptive_field_bp": receptive_field, "inside": placed[~beyond], "beyond": placed[beyond]}
+    half = receptive_field / 2
+    placed = dna[dna["distance_min_bp"].notna()]  # the user's own DNA has no window
+    farthest_base = placed["distance_max_bp"].astype(float) + max(enhancer_len - 1, 0)
+    inside = farthest_base < half
+    beyond = placed["distance_min_bp"].astype(float) >= half
+    return {"receptive_field_bp": receptive_field, "inside": placed[inside], "beyond": placed[beyond]}
 
 
 def _mean_accuracy(runs: pd.DataFrame, model: str) -> float:
@@ -80,72 +98,187 @@ def _mean_accuracy(runs: pd.DataFrame, model: str) -> float:
     return float(values.mean()) if len(values) else float("nan")
 
 
-def long_range_finding(summary: pd.DataFrame) -> Finding:
-    """Mean test accuracy over every (distance, seed) run of the CNN and the
-    Enformer-style model beyond and inside half the CNN's receptive field."""
-    finding = Finding("Receptive field vs attention (DNA)")
-    split = split_by_receptive_field(summary)
+def _windows_text(runs: pd.DataFrame) -> str:
+    windows = sorted(set(zip(runs["distance_min_bp"].astype(int), runs["distance_max_bp"].astype(int))))
+    return " and ".join(f"{low:,}–{high:,}" for low, high in windows)
+
+
+def _listing(clauses: list[list]) -> list:
+    """Clauses joined as 'a, b, c and d'."""
+    parts: list = []
+    for i, clause in enumerate(clauses):
+        if i:
+            parts.append(" and " if i == len(clauses) - 1 else ", ")
+        parts += clause
+    return parts
+
+
+def _control_mean(controls: pd.DataFrame | None, runs: pd.DataFrame, model: str, control: str) -> float:
+    """Mean over the windows and seeds of ``runs`` of one control of ``model``."""
+    if controls is None or controls.empty:
+        return float("nan")
+    windows = set(zip(runs["distance_min_bp"], runs["distance_max_bp"]))
+    at = controls[(controls["model"] == model) & (controls["control"] == control)]
+    at = at[[w in windows for w in zip(at["distance_min_bp"], at["distance_max_bp"])]]
+    return float(at["test_accuracy"].mean()) if len(at) else float("nan")
+
+
+def long_range_finding(summary: pd.DataFrame, controls: pd.DataFrame | None = None, enhancer_len: int = 0) -> Finding:
+    """What reaches an enhancer beyond the local CNN's view, and what does
+    not: mean test accuracy over the far windows' runs of every DNA model,
+    the global-pooling control at its best window, the Enformer-style
+    model's masking controls (``controls``: controls.tsv's rows), and a
+    verdict that credits attention only for what neither global pooling nor
+    the dilated CNN also did. ``enhancer_len``: the longest enhancer, for
+    which windows lie wholly inside the CNN's view."""
+    finding = Finding("What reaches a far enhancer (DNA)")
+    dna = summary[summary["task"] == "dna"]
+    split = split_by_receptive_field(summary, enhancer_len)
     if not split:
-        finding.parts = ["No CNN was trained in this run, so there is no receptive field to compare against."]
+        finding.parts = [
+            "No local CNN was trained in this run, so there is no receptive field to measure reach against."
+        ]
         return finding
     field_bp = split["receptive_field_bp"]
-    inside, beyond = split["inside"], split["beyond"]
     rf = Number("cnn_receptive_field_bp", field_bp, f"{field_bp:,} bp")
-    if not len(inside) and not len(beyond):
-        return _own_data_finding(finding, summary[summary["task"] == "dna"], rf)
-    distances = ", ".join(f"{d:,}" for d in sorted(beyond["distance_bp"].unique()))
-    seeds = beyond["seed"].nunique() if len(beyond) else inside["seed"].nunique()
+    if dna["distance_min_bp"].isna().all():
+        return _own_data_finding(finding, dna, rf)
+    inside, beyond = split["inside"], split["beyond"]
+    seeds = int(dna["seed"].nunique())
 
     inside_parts = []
     if len(inside):
         inside_parts = [
-            "; within it the CNN scores ",
+            f"; within the local CNN's view (enhancer {_windows_text(inside)} bp away) it scores ",
             percent("cnn_inside_accuracy", _mean_accuracy(inside, "cnn")),
-            " and the Enformer-style model ",
-            percent("enformer_inside_accuracy", _mean_accuracy(inside, "enformer")),
         ]
+        if "enformer" in set(inside["model"]):
+            inside_parts += [
+                " and the Enformer-style model ",
+                percent("enformer_inside_accuracy", _mean_accuracy(inside, "enformer")),
+            ]
     if not len(beyond):
         finding.parts = [
-            "Every enhancer distance in this run lies within the CNN's ",
+            "No training window puts the enhancer wholly beyond half the local CNN's ",
             rf,
-            " receptive field, so the run cannot test the long-range claim",
+            " receptive field, so this run cannot test reach",
             *inside_parts,
             ".",
         ]
         return finding
 
-    cnn, enformer = _mean_accuracy(beyond, "cnn"), _mean_accuracy(beyond, "enformer")
-    gap_shows = enformer - cnn >= 0.10  # a gap smaller than this is not the claimed effect
+    models = set(dna["model"])
+    far = {model: _mean_accuracy(beyond, model) for model in DNA_MODELS}
+    farthest_base = int(beyond["distance_max_bp"].max()) + max(enhancer_len - 1, 0)
+    clauses = [["the local CNN scores ", percent("cnn_beyond_accuracy", far["cnn"]), " (chance: 50%)"]]
+    global_best = float("nan")
+    if "cnn_global" in models:
+        per_window = dna[dna["model"] == "cnn_global"].groupby(["distance_min_bp", "distance_max_bp"])["test_accuracy"]
+        global_best = float(per_window.mean().max())
+        clauses.append(
+            [
+                "the global-pooling control ",
+                percent("cnn_global_beyond_accuracy", far["cnn_global"]),
+                " (at most ",
+                percent("cnn_global_max_accuracy", global_best),
+                " on any window)",
+            ]
+        )
+    dilated_covers = False
+    if "cnn_dilated" in models:
+        dilated_field = int(dna.loc[dna["model"] == "cnn_dilated", "receptive_field_bp"].max())
+        dilated_covers = dilated_field / 2 > farthest_base
+        clauses.append(
+            [
+                "the dilated CNN ",
+                percent("cnn_dilated_beyond_accuracy", far["cnn_dilated"]),
+                " (its nominal receptive field, ",
+                Number("cnn_dilated_receptive_field_bp", dilated_field, f"{dilated_field:,} bp"),
+                f", {'covers' if dilated_covers else 'does not cover'} the enhancer)",
+            ]
+        )
+    enformer = ["the Enformer-style model ", percent("enformer_beyond_accuracy", far["enformer"])]
+    masked = {c: _control_mean(controls, beyond, "enformer", c) for c in ("enhancer_masked", "promoter_masked")}
+    scored = all(math.isfinite(value) for value in masked.values())
+    if scored:
+        enformer += [
+            ", falling to ",
+            percent("enformer_enhancer_masked_accuracy", masked["enhancer_masked"]),
+            " with its enhancer masked and ",
+            percent("enformer_promoter_masked_accuracy", masked["promoter_masked"]),
+            " with its promoter masked",
+        ]
+    clauses.append(enformer)
+
+    plural = "s" * (beyond[["distance_min_bp", "distance_max_bp"]].drop_duplicates().shape[0] != 1)
     finding.parts = [
-        "Beyond its ",
+        f"With the enhancer {_windows_text(beyond)} bp from the readout promoter (window{plural} wholly beyond half "
+        "the local CNN's ",
         rf,
-        f" receptive field (enhancer {distances} bp from the promoter, mean over {seeds} seed{'s' * (seeds != 1)}) ",
-        "the CNN falls to " if gap_shows else "the CNN scores ",
-        percent("cnn_beyond_accuracy", cnn),
-        (
-            " test accuracy (chance: 50%) while the Enformer-style model keeps "
-            if gap_shows
-            else " and the Enformer-style model "
-        ),
-        percent("enformer_beyond_accuracy", enformer),
-        "" if gap_shows else ", so no long-range advantage shows in this run",
+        f" receptive field; means over {seeds} seed{'s' * (seeds != 1)}), ",
+        *_listing(clauses),
         *inside_parts,
-        ".",
+        ". ",
+        _verdict(far, global_best, masked if scored else None, dilated_covers),
     ]
     return finding
 
 
+def _verdict(far: dict, global_best: float, masked: dict | None, dilated_covers: bool) -> str:
+    """The sentence that says what the numbers show, crediting attention only
+    for what the global-pooling control and the dilated CNN did not also do."""
+    reached, chance = f"{REACHED:.0%}", f"{AT_CHANCE:.0%}"
+    dilated = far["cnn_dilated"]
+    dilated_reaches = math.isfinite(dilated) and dilated >= REACHED
+    if not far["enformer"] >= REACHED:
+        also = ", while the dilated CNN does" if dilated_reaches else ""
+        return f"Attention is not shown to use the far enhancer: the Enformer-style model stays below {reached}{also}."
+    caveats = []
+    if not far["cnn"] <= AT_CHANCE:
+        caveats.append(f"the local CNN scores above {chance} without seeing the enhancer, so the far window leaks")
+    if math.isfinite(global_best) and not global_best <= AT_CHANCE:
+        caveats.append(
+            f"the global-pooling control scores above {chance}, so the label can be read without knowing where the "
+            "elements lie"
+        )
+    if masked is None:
+        caveats.append("its masking controls were not scored")
+    elif not all(value <= AT_CHANCE for value in masked.values()):
+        caveats.append(f"masking its enhancer or its promoter leaves it above {chance}, so it need not read that pair")
+    if caveats:
+        return (
+            f"The Enformer-style model reaches {reached}, but this run does not credit attention with it: "
+            + "; ".join(caveats)
+            + "."
+        )
+    if dilated_reaches:
+        return (
+            "The far enhancer is used, but not by attention alone: the dilated CNN, reading out at the same "
+            "position through convolutions only, reaches it too."
+        )
+    if not math.isfinite(dilated):
+        return "Attention used the far enhancer, where the local CNN and global pooling could not."
+    covering = ", whose nominal receptive field covers the enhancer," if dilated_covers else ""
+    done = "did not" if dilated <= AT_CHANCE else f"only partly did (below {reached})"
+    return (
+        "Attention used the far enhancer, where the local CNN and global pooling could not and the dilated "
+        f"CNN{covering} {done}."
+    )
+
+
 def _own_data_finding(finding: Finding, dna: pd.DataFrame, rf: Number) -> Finding:
-    """The user's own DNA: no distances to sweep, so the finding is how the
-    two models compare on it."""
-    seeds = dna["seed"].nunique()
+    """The user's own DNA: no windows, controls or held-out distances, so the
+    finding is how the models compare on it."""
+    seeds = int(dna["seed"].nunique())
+    present = [model for model in DNA_MODELS if model in set(dna["model"])]
+    clauses = []
+    for model in present:
+        name = ["the local CNN (receptive field ", rf, ")"] if model == "cnn" else [f"the {MODEL_NAMES[model]}"]
+        verb = " scores " if not clauses else " "
+        clauses.append([*name, verb, percent(f"{model}_accuracy", _mean_accuracy(dna, model))])
     finding.parts = [
-        "On your own DNA (no enhancer distances to sweep), the CNN with its ",
-        rf,
-        " receptive field scores ",
-        percent("cnn_accuracy", _mean_accuracy(dna, "cnn")),
-        " test accuracy and the Enformer-style model ",
-        percent("enformer_accuracy", _mean_accuracy(dna, "enformer")),
+        "On your own DNA (no distance windows, controls or held-out distances) ",
+        *_listing(clauses),
         f" (mean over {seeds} seed{'s' * (seeds != 1)}).",
     ]
     return finding

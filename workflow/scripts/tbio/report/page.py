@@ -13,7 +13,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from .content import Figure, Tables
-from .findings import MODEL_NAMES, Finding, Number
+from .findings import AT_CHANCE, LOCAL_MODELS, MODEL_NAMES, REACHED, Finding, Number
 from .html import ENVIRONMENT, table_view
 
 # workflow/report, from workflow/scripts/tbio/report/page.py
@@ -21,7 +21,12 @@ CAPTIONS_DIR = Path(__file__).resolve().parents[3] / "report"
 
 # Figures of the report: file stem -> (category in Snakemake's report, alt text, caption file in CAPTIONS_DIR).
 FIGURES = {
-    "accuracy_vs_distance": ("DNA", "test accuracy against enhancer distance per model", "accuracy_vs_distance"),
+    "accuracy_vs_distance": (
+        "DNA",
+        "accuracy against the exact enhancer distance per training window and model",
+        "accuracy_vs_distance",
+    ),
+    "controls": ("DNA", "test accuracy with the enhancer or promoter masked and untrained, per model", "controls"),
     "learning_curves_dna": ("DNA", "validation loss and accuracy per epoch of the DNA models", "learning_curves"),
     "contributions": ("DNA", "gradient times input along the sequence", "contributions"),
     "attention": ("DNA", "attention from the centre bin of the Enformer-style model", "attention"),
@@ -41,7 +46,7 @@ FIGURES = {
 
 # The page's sections in reading order: anchor -> heading (also the contents).
 SECTIONS = {
-    "dna": "Long-range DNA: receptive field vs attention",
+    "dna": "Long-range DNA: what reaches a far enhancer",
     "protein": "Proteins: Performer (FAVOR+) vs exact attention",
     "cost": "Cost",
     "models": "Every trained model",
@@ -49,8 +54,11 @@ SECTIONS = {
 }
 
 TILES = {
-    "cnn_beyond_accuracy": "CNN accuracy beyond its receptive field",
-    "enformer_beyond_accuracy": "Enformer-style accuracy beyond the CNN's receptive field",
+    "cnn_beyond_accuracy": "local CNN accuracy beyond its view",
+    "cnn_global_max_accuracy": "global-pooling control, best window",
+    "cnn_dilated_beyond_accuracy": "dilated CNN accuracy beyond the local CNN's view",
+    "enformer_beyond_accuracy": "Enformer-style accuracy beyond the local CNN's view",
+    "enformer_enhancer_masked_accuracy": "Enformer-style accuracy there with its enhancer masked",
     "crossover_len": "tokens from which FAVOR+ is faster",
     "favor_memory_saving": "less memory for FAVOR+ than exact attention at the longest length",
     "favor_memory_excess": "more memory for FAVOR+ than exact attention at the longest length",
@@ -77,9 +85,20 @@ ACCURACY_FORMATS = {
     "accuracy_min": _percent,
     "accuracy_max": _percent,
     "auroc_mean": _fmt("{:.3f}"),
-    "promoter_only_mean": _percent,
     "train_seconds_mean": _fmt("{:.1f}"),
     "peak_rss_mb_max": _fmt("{:,.0f}"),
+}
+CONTROL_FORMATS = {
+    "none": _percent,
+    "enhancer_masked": _percent,
+    "promoter_masked": _percent,
+    "untrained": _percent,
+}
+REACH_FORMATS = {
+    "half_field_bp": _fmt("{:g}"),
+    "used_reach_mean_bp": _fmt("{:.1f}"),
+    "used_reach_min_bp": _fmt("{:.0f}"),
+    "used_reach_max_bp": _fmt("{:.0f}"),
 }
 COST_FORMATS = {"wall_seconds": _fmt("{:,.1f}"), "cpu_seconds": _fmt("{:,.1f}"), "peak_rss_mb": _fmt("{:,.0f}")}
 SCALING_FORMATS = {c: _fmt("{:,.1f}") for c in ("exact_ms", "favor_ms", "exact_peak_mb", "favor_peak_mb")} | {
@@ -121,19 +140,31 @@ def rst_to_html(text: str) -> Markup:
     return Markup(out)
 
 
+def _window_list(table: pd.DataFrame) -> str:
+    windows = sorted(set(zip(table["distance_min_bp"].dropna(), table["distance_max_bp"].dropna())))
+    return ", ".join(f"{int(low)}–{int(high)}" for low, high in windows)
+
+
 def run_facts(name: str, t: Tables) -> dict:
     """This run's numbers behind figure ``name``, from the report's tables."""
     if name == "accuracy_vs_distance":
-        rf = t.receptive_field
-        half = f"{rf / 2:g}" if rf else None
+        fields = {MODEL_NAMES.get(m, m): f for m, f in t.receptive_fields.items() if m in LOCAL_MODELS}
+        binned = t.by_distance
         return {
             "seeds": int(t.summary["seed"].nunique()),
-            "receptive_field": rf,
-            "half_field": half,
+            "fields": [(model, field, f"{field / 2:g}") for model, field in fields.items()],
+            "bin_bp": t.bin_bp,
+            "probe": (
+                (int(binned["distance_min_bp"].min()), int(binned["distance_max_bp"].max())) if len(binned) else None
+            ),
+            "windows": _window_list(t.summary[t.summary["task"] == "dna"]),
             "seq_len": t.seq_len,
         }
+    if name == "controls":
+        return {"seeds": int(t.controls["seed"].nunique()) if len(t.controls) else 0}
     if name == "contributions":
-        return {"receptive_field": t.receptive_field}
+        fields = {MODEL_NAMES.get(m, m): f for m, f in t.receptive_fields.items() if m in LOCAL_MODELS}
+        return {"fields": list(fields.items()), "enhancer_len": t.enhancer_len}
     if name == "attention":
         bins = t.attention["bin"].nunique() if len(t.attention) else 0
         return {"bins": bins, "bin_bp": t.seq_len // bins if bins else 0}
@@ -172,18 +203,6 @@ def caption(name: str, tables: Tables, folder: Path | str | None = None) -> Mark
 # --- the page ----------------------------------------------------------------------------
 
 
-def _control(accuracy: pd.DataFrame) -> list[tuple[str, str]]:
-    """The promoter-only control (every base but the promoter masked to N):
-    per model, the range of its accuracy over the distances."""
-    if "promoter_only_mean" not in accuracy or accuracy["promoter_only_mean"].isna().all():
-        return []
-    scores = []
-    for model, values in accuracy.groupby("model")["promoter_only_mean"]:
-        low, high = _percent(values.min()), _percent(values.max())
-        scores.append((MODEL_NAMES.get(model, model), low if low == high else f"{low}–{high}"))
-    return scores
-
-
 def _protein_difference(protein: pd.DataFrame) -> dict | None:
     means = dict(zip(protein["model"], protein["mean"]))
     if not {"performer", "transformer"} <= set(means):
@@ -218,14 +237,19 @@ def page_context(
         "key_tiles": tiles(findings, key_numbers),
         "sections": SECTIONS,
         "figures": shown,
-        "dna": {key: dna.get(key, "?") for key in ("seq_len", "n_train", "n_val", "n_test")},
+        "dna": {key: dna.get(key, "?") for key in ("seq_len", "n_train", "n_val", "n_test", "n_probe")},
+        "windows": _window_list(t.summary[t.summary["task"] == "dna"]),
+        "user_dna": bool(dna.get("input")) or (len(t.accuracy) > 0 and t.accuracy["distance_min_bp"].isna().all()),
+        "bin_bp": t.bin_bp,
+        "thresholds": {"reached": f"{REACHED:.0%}", "chance": f"{AT_CHANCE:.0%}"},
         "protein": {key: protein.get(key, "?") for key in ("seq_len", "min_separation")},
-        "control": _control(t.accuracy),
         "protein_difference": _protein_difference(t.protein),
         "n_jobs": len(t.jobs),
         "config_yaml": config_yaml,
         "tables": {
-            "accuracy": view(_named(t.accuracy), ACCURACY_FORMATS, table_id="accuracy-by-distance"),
+            "accuracy": view(_named(t.accuracy), ACCURACY_FORMATS, table_id="accuracy-by-window"),
+            "controls": view(_named(t.controls_mean), CONTROL_FORMATS, table_id="controls-by-window"),
+            "reach": view(_named(t.reach), REACH_FORMATS, table_id="reach"),
             "protein": view(_named(t.protein), ACCURACY_FORMATS, table_id="protein-accuracy"),
             "scaling": view(t.scaling_by_length, SCALING_FORMATS, table_id="attention-scaling"),
             "fits": view(t.fits(), {"slope": _fmt("{:.2f}")}, table_id="attention-scaling-fits"),

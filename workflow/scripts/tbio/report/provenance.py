@@ -94,8 +94,7 @@ def provenance(
     # ops that ran without a deterministic kernel (GPU jobs only, if any): such jobs may not repeat bit for bit
     unrepeatable = sorted(
         {
-            f"{record['model']} seed {record['seed']}"
-            + (f" at {record['distance_bp']} bp" if record.get("distance_bp") else "")
+            f"{record['model']} seed {record['seed']}" + (f" on {record['dataset']}" if record.get("dataset") else "")
             for record in metrics
             if record.get("nondeterministic_ops")
         }

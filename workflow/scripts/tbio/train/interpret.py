@@ -39,3 +39,17 @@ def centre_attention(model: nn.Module, x: torch.Tensor, batch_size: int, device:
     finally:
         model.keep_attention(False)
     return (total / count).cpu().numpy()
+
+
+def used_reach_bp(mean_abs_contribution: np.ndarray, centre: int, share: float = 0.9) -> int:
+    """Where a model's contribution mass lies: the smallest distance r from
+    the readout ``centre`` such that positions within r bp hold ``share`` of
+    the total mean |gradient x input|. A model's nominal receptive field
+    bounds what it can use; this is what it did use on the test positives."""
+    profile = np.asarray(mean_abs_contribution, dtype=np.float64)
+    total = profile.sum()
+    if not total > 0:
+        return 0
+    distance = np.abs(np.arange(len(profile)) - centre)
+    mass = np.bincount(distance, weights=profile)
+    return int(np.searchsorted(np.cumsum(mass), share * total - 1e-12 * total))

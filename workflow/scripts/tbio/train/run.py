@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..data.layout import window_centre
 from ..models import build_model
-from .interpret import centre_attention, gradient_times_input
+from .controls import accuracy_by_distance, control_accuracies
+from .interpret import centre_attention, gradient_times_input, used_reach_bp
 from .loop import (
     TrainConfig,
     content_digest,
@@ -45,17 +47,25 @@ def train_job(
     metrics_path,
     contributions_path=None,
     attention_path=None,
+    controls_path=None,
+    by_distance_path=None,
+    test_labels=None,
+    probe: dict | None = None,
     resume_path=None,
-    distance_bp: int | None = None,
-    promoter_bp: int | None = None,
+    dataset: str | None = None,
+    window: tuple[int, int] | None = None,
     log=print,
 ) -> dict:
     """Train ``model_name`` on ``arrays`` (x_train, y_train, x_val, ... paths),
     select on validation, score the test split once, write the outputs.
 
-    With ``promoter_bp`` (the DNA task), the test split is scored a second
-    time with every base outside the central promoter masked to N: a control
-    that should fall to chance, since the promoter alone carries no label."""
+    On the simulated DNA task (``test_labels``, the test split's labels TSV
+    with the planted positions) the test split is scored again under each
+    control of ``controls.control_accuracies`` (readout enhancer masked,
+    readout promoter masked, untrained model), written to ``controls_path``;
+    with ``probe`` (x_probe, y_probe, labels_probe paths: the
+    held-out-distance set) the accuracy at every exact distance goes to
+    ``by_distance_path``. ``window``: the training distances (low, high)."""
     make_deterministic(seed, threads)
     device = pick_device()
     train = load_arrays(arrays["x_train"], arrays["y_train"])
@@ -63,6 +73,7 @@ def train_job(
     test = load_arrays(arrays["x_test"], arrays["y_test"])
     seq_len, channels = train[0].shape[1], train[0].shape[2]
     model, model_config = build_model(model_name, settings, seq_len, channels)
+    untrained_state = {k: v.detach().clone() for k, v in model.state_dict().items()}  # the untrained control
     train_config = TrainConfig.from_settings(settings, seed)
     n_params = sum(p.numel() for p in model.parameters())
     log(f"{model_name} on {task}: {n_params} parameters, {device}, {threads} thread(s), seq_len {seq_len}")
@@ -96,17 +107,25 @@ def train_job(
         }
         _write_atomic(Path(checkpoint_path), lambda p: torch.save(checkpoint, p))
 
-        promoter_only = None
-        if promoter_bp:
-            start = seq_len // 2 - promoter_bp // 2
-            masked = torch.zeros_like(test[0])
-            masked[:, start : start + promoter_bp] = test[0][:, start : start + promoter_bp]
-            promoter_only = evaluate(model, masked, test[1], train_config.batch_size, device)["accuracy"]
-            log(f"control, promoter only: accuracy {promoter_only:.4f}")
+        controls = None
+        if controls_path:
+            labels = pd.read_csv(test_labels, sep="\t")
+            controls = control_accuracies(model, untrained_state, *test, labels, train_config.batch_size, device)
+            log("controls: " + ", ".join(f"{name} {accuracy:.4f}" for name, accuracy in controls.items()))
+            table = pd.DataFrame({"control": list(controls), "test_accuracy": list(controls.values())})
+            _write_atomic(Path(controls_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+        if by_distance_path:
+            x_probe, y_probe = load_arrays(probe["x_probe"], probe["y_probe"])
+            distances = pd.read_csv(probe["labels_probe"], sep="\t")["distance_bp"]
+            table = accuracy_by_distance(model, x_probe, y_probe, distances, 1, train_config.batch_size, device)
+            table = table[["distance_bp", "n", "accuracy"]].astype({"distance_bp": int})
+            _write_atomic(Path(by_distance_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
 
         positives = test[0][test[1] == 1]
+        used_reach = None
         if contributions_path:
             contribution = gradient_times_input(model, positives, train_config.batch_size, device)
+            used_reach = used_reach_bp(np.abs(contribution).mean(axis=0), seq_len // 2)
             table = pd.DataFrame(
                 {
                     "position": np.arange(seq_len),
@@ -133,15 +152,20 @@ def train_job(
     metrics = {
         "task": task,
         "model": model_name,
-        "distance_bp": distance_bp,
+        "dataset": dataset,
+        # a window's centre (rounded down) and ends; none for protein or the user's DNA
+        "distance_bp": window_centre(window) if window else None,
+        "distance_min_bp": window[0] if window else None,
+        "distance_max_bp": window[1] if window else None,
         "seq_len": seq_len,
         "seed": seed,
         "test_accuracy": scores["accuracy"],
         "test_auroc": scores["auroc"],
         "test_loss": scores["loss"],
-        "promoter_only_accuracy": promoter_only,
+        "controls": controls,
         "n_params": n_params,
         "receptive_field_bp": model.receptive_field_bp(),
+        "used_reach_bp": used_reach,
         "best_epoch": result.best_epoch,
         "epochs_run": len(result.history),
         "history": result.history,
