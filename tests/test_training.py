@@ -10,7 +10,7 @@ from simulated import dna_records
 from tbio.data.encode import encode
 from tbio.data.simulate import simulate_protein
 from tbio.models import build_model
-from tbio.train.loop import TrainConfig, evaluate, fit, make_deterministic, nondeterministic_ops
+from tbio.train.loop import TrainConfig, evaluate, fit, make_deterministic, may_stop, nondeterministic_ops
 from tbio.train.metrics import accuracy, auroc
 from tbio.train.interpret import used_reach_bp
 from tbio.train.run import train_job
@@ -312,3 +312,22 @@ def test_used_reach_is_the_radius_that_holds_nine_tenths_of_the_contribution():
     assert used_reach_bp(profile, 50) == 10
     assert used_reach_bp(profile, 50, share=0.95) == 30
     assert used_reach_bp(np.zeros(101), 50) == 0
+
+
+@pytest.mark.parametrize(
+    "accuracies, bad_epochs, next_epoch, stops",
+    [
+        ([0.5, 0.51, 0.5], 2, 4, False),  # still at chance: waits up to plateau_epochs (6)
+        ([0.5, 0.51, 0.5, 0.5, 0.52, 0.5], 2, 7, True),  # waited long enough
+        ([0.5, 0.9, 0.99], 2, 4, True),  # left chance and stopped improving: past min_epochs, stops
+        ([0.5, 0.9, 0.99], 2, 3, False),  # never before min_epochs (3)
+        ([0.5, 0.9, 0.99], 1, 4, False),  # still within patience
+    ],
+)
+def test_early_stopping_waits_on_the_plateau_but_not_after_learning(accuracies, bad_epochs, next_epoch, stops):
+    config = TrainConfig(patience=2, min_epochs=3, plateau_epochs=6)
+    history = [{"val_accuracy": a} for a in accuracies]
+    assert may_stop(config, next_epoch, bad_epochs, history) is stops
+    assert may_stop(TrainConfig(patience=2, min_epochs=3), next_epoch, bad_epochs, history) is (
+        bad_epochs >= 2 and next_epoch > 3
+    )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .enformer import ConvBlock, Residual, stem_and_tower, tower_receptive_field_bp
+from .enformer import CentreBinModel, ConvBlock, Residual, centre_head, tower_receptive_field_bp
 
 
 @dataclass
@@ -40,16 +40,9 @@ def receptive_field_bp(config: BasenjiConfig) -> int:
     return tower_receptive_field_bp(config.stem_kernel, config.tower_kernel, config.n_pool) + dilated
 
 
-class BasenjiCNN(nn.Module):
+class BasenjiCNN(CentreBinModel):
     def __init__(self, config: BasenjiConfig, seq_len: int, in_channels: int = 4):
-        super().__init__()
-        bin_bp = 2**config.n_pool
-        if seq_len % bin_bp:
-            raise ValueError(f"seq_len {seq_len} must be a multiple of the bin size {bin_bp} (2 ** n_pool)")
-        self.config, self.seq_len, self.bin_bp = config, seq_len, bin_bp
-        self.stem, self.tower = stem_and_tower(
-            config.dim, config.stem_kernel, config.tower_kernel, config.n_pool, in_channels
-        )
+        super().__init__(config, seq_len, in_channels)
         # Basenji2's dilated residual block: BN-GELU-conv (dilated), BN-GELU-conv 1x1, added back
         self.dilated = nn.Sequential(
             *[
@@ -62,18 +55,12 @@ class BasenjiCNN(nn.Module):
                 for d in config.dilations
             ]
         )
-        self.head = nn.Sequential(
-            nn.LayerNorm(config.dim), nn.Linear(config.dim, config.dim), nn.GELU(), nn.Linear(config.dim, 1)
-        )
-
-    @property
-    def centre_bin(self) -> int:
-        return (self.seq_len // 2) // self.bin_bp
+        self.head = centre_head(config.dim)
 
     def receptive_field_bp(self) -> int:
         """Nominal: how many bases can reach the readout bin (may exceed seq_len)."""
         return receptive_field_bp(self.config)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        bins = self.dilated(self.tower(self.stem(x.transpose(1, 2))))  # (batch, dim, n_bins)
+        bins = self.dilated(self.bins(x))  # (batch, dim, n_bins)
         return self.head(bins[:, :, self.centre_bin]).squeeze(-1)

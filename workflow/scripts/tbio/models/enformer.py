@@ -183,27 +183,43 @@ class TransformerLayer(nn.Module):
         return self.feed_forward(self.attention(x))
 
 
-class Enformer(nn.Module):
-    def __init__(self, config: EnformerConfig, seq_len: int, in_channels: int = 4):
+class CentreBinModel(nn.Module):
+    """Enformer's stem and pooling tower to bins of 2 ** n_pool bp, for a
+    model that reads out at the centre bin (where the promoter sits); a
+    subclass adds what runs over the bins, then ``centre_head``."""
+
+    def __init__(self, config, seq_len: int, in_channels: int):
         super().__init__()
         bin_bp = 2**config.n_pool
         if seq_len % bin_bp:
             raise ValueError(f"seq_len {seq_len} must be a multiple of the bin size {bin_bp} (2 ** n_pool)")
-        if config.dim % config.heads:
-            raise ValueError(f"dim {config.dim} must be divisible by heads {config.heads}")
         self.config, self.seq_len, self.bin_bp = config, seq_len, bin_bp
         self.n_bins = seq_len // bin_bp
         self.stem, self.tower = stem_and_tower(
             config.dim, config.stem_kernel, config.tower_kernel, config.n_pool, in_channels
         )
-        self.transformer = nn.Sequential(*[TransformerLayer(config, self.n_bins) for _ in range(config.depth)])
-        self.head = nn.Sequential(
-            nn.LayerNorm(config.dim), nn.Linear(config.dim, config.dim), nn.GELU(), nn.Linear(config.dim, 1)
-        )
 
     @property
     def centre_bin(self) -> int:
         return (self.seq_len // 2) // self.bin_bp
+
+    def bins(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, seq_len, 4) one-hot -> (batch, dim, n_bins)."""
+        return self.tower(self.stem(x.transpose(1, 2)))
+
+
+def centre_head(dim: int) -> nn.Module:
+    """The pointwise head applied to the centre bin's features: one logit."""
+    return nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, dim), nn.GELU(), nn.Linear(dim, 1))
+
+
+class Enformer(CentreBinModel):
+    def __init__(self, config: EnformerConfig, seq_len: int, in_channels: int = 4):
+        if config.dim % config.heads:
+            raise ValueError(f"dim {config.dim} must be divisible by heads {config.heads}")
+        super().__init__(config, seq_len, in_channels)
+        self.transformer = nn.Sequential(*[TransformerLayer(config, self.n_bins) for _ in range(config.depth)])
+        self.head = centre_head(config.dim)
 
     def receptive_field_bp(self) -> int:
         """Attention reaches every bin: the whole sequence."""
@@ -219,6 +235,5 @@ class Enformer(nn.Module):
         return [m.last_attention for m in self.modules() if isinstance(m, RelativeAttention)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        bins = self.tower(self.stem(x.transpose(1, 2)))  # (batch, dim, n_bins)
-        bins = self.transformer(bins.transpose(1, 2))  # (batch, n_bins, dim)
+        bins = self.transformer(self.bins(x).transpose(1, 2))  # (batch, n_bins, dim)
         return self.head(bins[:, self.centre_bin]).squeeze(-1)  # read out at the promoter's bin

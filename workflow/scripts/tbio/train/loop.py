@@ -35,6 +35,9 @@ class TrainConfig:
     batch_size: int = 64
     patience: int = 5
     min_epochs: int = 1  # never stop before this epoch: learning can set in suddenly
+    # while the best validation accuracy is still at chance (below PLATEAU_ACCURACY),
+    # keep waiting for learning to set in up to this epoch (0: no such wait)
+    plateau_epochs: int = 0
     min_delta: float = 1e-3  # a smaller drop in validation loss does not count as progress
     weight_decay: float = 0.01
     warmup_steps: int = 50
@@ -44,6 +47,23 @@ class TrainConfig:
     def from_settings(cls, settings: dict, seed: int) -> "TrainConfig":
         names = {f for f in cls.__dataclass_fields__ if f != "seed"}
         return cls(**{k: v for k, v in settings.items() if k in names}, seed=seed)
+
+
+# The best validation accuracy below which a binary classifier (balanced
+# classes: chance is 0.5) counts as not yet learning, for plateau_epochs.
+PLATEAU_ACCURACY = 0.6
+
+
+def may_stop(config: TrainConfig, next_epoch: int, bad_epochs: int, history: list[dict]) -> bool:
+    """Early stopping before ``next_epoch``: ``patience`` epochs without a
+    ``min_delta`` drop in validation loss, never before ``min_epochs``, and
+    while every epoch so far was at chance, never before ``plateau_epochs``:
+    a model on the plateau that precedes sudden learning gets that long to
+    leave it, one that has learned stops as soon as it stops improving."""
+    if bad_epochs < config.patience or next_epoch <= config.min_epochs:
+        return False
+    at_chance = max((h["val_accuracy"] for h in history), default=0.0) < PLATEAU_ACCURACY
+    return not (at_chance and next_epoch <= config.plateau_epochs)
 
 
 @dataclass
@@ -170,8 +190,7 @@ def fit(
     log: Callable[[str], None] = print,
 ) -> FitResult:
     """Train ``model`` on ``train`` = (uint8 one-hot, labels), keep the state
-    with the lowest validation loss, stop after ``patience`` epochs without
-    improvement. With ``resume_path``, the full state (weights, optimiser,
+    with the lowest validation loss, stop early as ``may_stop`` says. With ``resume_path``, the full state (weights, optimiser,
     random generators, history) is written after every epoch and picked up
     again when it carries the same ``resume_key``."""
     x_train, y_train = train
@@ -203,7 +222,7 @@ def fit(
     resumed_from = start_epoch - 1
 
     for epoch in range(start_epoch, config.epochs + 1):
-        if bad_epochs >= config.patience and epoch > config.min_epochs:
+        if may_stop(config, epoch, bad_epochs, history):
             break
         started = time.perf_counter()
         model.train()
