@@ -71,6 +71,14 @@ def _balanced_labels(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.permutation(labels)
 
 
+def planted(rng: np.random.Generator, alphabet: str, seq_len: int, placements) -> str:
+    """Random letters of ``alphabet`` with each (start, motif) of ``placements`` written in."""
+    seq = bytearray(_random_letters(rng, alphabet, 1, seq_len)[0].tobytes())
+    for start, motif in placements:
+        seq[start : start + len(motif)] = motif.encode()
+    return seq.decode()
+
+
 def _occurrences(seq: str, word: str) -> int:
     count, start = 0, seq.find(word)
     while start != -1:
@@ -112,10 +120,7 @@ def simulate_protein(
             b_start = a_start + len(first) + gap
             if rng.random() < 0.5:  # B before A
                 b_start, a_start = a_start, a_start + len(second) + gap
-            seq = bytearray(_random_letters(rng, AMINO_ACIDS, 1, seq_len)[0].tobytes())
-            seq[a_start : a_start + len(first)] = first.encode()
-            seq[b_start : b_start + len(second)] = second.encode()
-            text = seq.decode()
+            text = planted(rng, AMINO_ACIDS, seq_len, [(a_start, first), (b_start, second)])
             if (
                 _occurrences(text, motif_a) == (replaced != "a")
                 and _occurrences(text, motif_b) == (replaced != "b")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .design import AMINO_ACIDS
-from .simulate import SimulationError, _balanced_labels, _occurrences, _random_letters
+from .simulate import SimulationError, _balanced_labels, _occurrences, planted
 
 
 @dataclass(frozen=True)
@@ -115,10 +115,7 @@ def simulate_spacing(
             a_start = int(rng.integers(0, size))
             direction = 1 if rng.random() < 0.5 else -1
             b_start = (a_start + direction * distance) % size
-            seq = bytearray(_random_letters(rng, AMINO_ACIDS, 1, seq_len)[0].tobytes())
-            seq[a_start : a_start + motif_len] = motif_a.encode()
-            seq[b_start : b_start + motif_len] = motif_b.encode()
-            text = seq.decode()
+            text = planted(rng, AMINO_ACIDS, seq_len, [(a_start, motif_a), (b_start, motif_b)])
             if _occurrences(text, motif_a) == 1 and _occurrences(text, motif_b) == 1:
                 break
         records.append(
