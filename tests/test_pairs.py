@@ -111,8 +111,9 @@ def test_no_single_element_and_no_bag_of_motifs_or_pairs_tells_the_label(records
     assert {share for share, _ in pairs.values()} == {0.0, 1.0}
 
 
-def kmer_counts(records, k):
-    index = {"".join(w): i for i, w in enumerate(itertools.product("ACGT", repeat=k))}
+def kmer_counts(records, k, alphabet="ACGT"):
+    """Counts of every k-mer of ``alphabet`` in each record's sequence: a global summary."""
+    index = {"".join(w): i for i, w in enumerate(itertools.product(alphabet, repeat=k))}
     counts = np.zeros((len(records), len(index)), dtype=np.float32)
     for row, r in enumerate(records):
         for start in range(len(r.seq) - k + 1):

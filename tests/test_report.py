@@ -364,7 +364,7 @@ def test_controls_table_has_the_issue_columns_and_one_row_per_control(run):
     ]
     assert len(controls) == len(WINDOWS) * len(DNA_MODELS) * 3 * 4
     first = controls[(controls["model"] == "enformer") & (controls["distance_min_bp"] == 60) & (controls["seed"] == 2)]
-    assert list(first["control"]) == aggregate.CONTROLS
+    assert list(first["control"]) == list(aggregate.CONTROLS)
     assert first.set_index("control").loc["enhancer_masked", "test_accuracy"] == pytest.approx(0.502)
     mean = aggregate.controls_by_window(controls).set_index(["model", "distance_min_bp"])
     assert mean.loc[("cnn", 100), "none"] == pytest.approx(0.52) and mean.loc[("cnn", 100), "n_seeds"] == 3

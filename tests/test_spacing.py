@@ -1,12 +1,11 @@
 """The protein spacing task (tbio.data.spacing): the label is the band of the
 two motifs' spacing, and nothing but that spacing tells it."""
 
-import itertools
-
 import numpy as np
 import pytest
-from test_pairs import logistic_regression_accuracy
+from test_pairs import kmer_counts, logistic_regression_accuracy
 
+from tbio.data.design import AMINO_ACIDS
 from tbio.data.simulate import SimulationError
 from tbio.data.spacing import check_bands, simulate_spacing, spacing_label
 
@@ -55,19 +54,10 @@ def test_each_motifs_position_has_the_same_distribution_in_both_classes(records)
     assert not spacings[0] & spacings[1]
 
 
-def kmer_counts(records, k):
-    index = {"".join(w): i for i, w in enumerate(itertools.product("ACDEFGHIKLMNPQRSTVWY", repeat=k))}
-    counts = np.zeros((len(records), len(index)), dtype=np.float32)
-    for row, r in enumerate(records):
-        for start in range(len(r.seq) - k + 1):
-            counts[row, index[r.seq[start : start + k]]] += 1
-    return counts
-
-
 def test_a_global_kmer_logistic_regression_is_at_chance_yet_finds_what_counts_do_tell():
     train = simulate_spacing(2000, 1024, A, B, NEAR, FAR, seed=2)
     test = simulate_spacing(1000, 1024, A, B, NEAR, FAR, seed=3)
-    x_train, x_test = kmer_counts(train, 2), kmer_counts(test, 2)
+    x_train, x_test = (kmer_counts(records, 2, AMINO_ACIDS) for records in (train, test))
     accuracy = logistic_regression_accuracy(x_train, [r.label for r in train], x_test, [r.label for r in test])
     assert accuracy <= 0.60
     # the control that could fail: the same regression reads a feature the counts do hold

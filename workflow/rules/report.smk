@@ -30,6 +30,7 @@ rule report:
             "report/provenance",
             "data/layout",
             "data/design",
+            "train/__init__",
         ),
     output:
         summary=report(

@@ -205,8 +205,12 @@ def _onehot_bytes(config: dict, task: str) -> dict[str, int]:
 
 def simulate_bytes(config: dict, task: str) -> int:
     """Every split's records, plus the split being drawn (int64 letter draws and
-    their uint8 copy for DNA) or written (its labels table)."""
+    their uint8 copy for DNA) or written (its labels table). For DNA the
+    larger of a window's splits and the held-out-distance set (simulate_dna_probe,
+    whose jobs ask for this estimate too)."""
     sizes = {split: int(config[task][f"n_{split}"]) for split in SPLITS}  # simulated: n_* always apply
+    if task == "dna" and int(config["dna"]["n_probe"]) > sum(sizes.values()):
+        sizes = {"probe": int(config["dna"]["n_probe"])}
     length = config[task]["seq_len"]
     records = sum(n * (length + 49 + RECORD_BYTES) for n in sizes.values())
     draws = 9 * length if task == "dna" else 0

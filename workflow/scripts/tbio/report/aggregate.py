@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data.layout import window_centre, window_name, window_of
+from ..train import CONTROLS
 from .analysis import per_length
 
 SUMMARY_COLUMNS = [
@@ -37,8 +38,6 @@ SUMMARY_COLUMNS = [
 # a training window's place in every per-window table
 WINDOW_KEYS = ["distance_bp", "distance_min_bp", "distance_max_bp"]
 
-# The controls a DNA training job scores on its test split (tbio.train.controls), in reading order.
-CONTROLS = ["none", "enhancer_masked", "promoter_masked", "untrained"]
 CONTROLS_COLUMNS = ["model", "distance_bp", "seed", "control", "test_accuracy", "distance_min_bp", "distance_max_bp"]
 
 BY_DISTANCE_COLUMNS = [

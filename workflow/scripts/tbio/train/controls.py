@@ -21,9 +21,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from . import CONTROLS
 from .loop import evaluate, predict
-
-CONTROLS = ("none", "enhancer_masked", "promoter_masked", "untrained")
 
 
 def mask_spans(x: torch.Tensor, starts, ends) -> torch.Tensor:
@@ -45,11 +44,16 @@ def control_accuracies(
     labels: pd.DataFrame,
     batch_size: int,
     device: torch.device,
+    trained_accuracy: float | None = None,
 ) -> dict[str, float]:
-    """Test accuracy of ``model`` as trained (``none``) and under each control.
-    ``labels``: the test split's labels TSV (promoter_start, promoter_end,
-    enhancer_start, enhancer_end per sequence, in the order of ``x``)."""
-    scores = {"none": evaluate(model, x, y, batch_size, device)["accuracy"]}
+    """Test accuracy of ``model`` as trained (``none``; ``trained_accuracy``
+    where the caller has scored it already) and under each control, keyed in
+    the order of CONTROLS. ``labels``: the test split's labels TSV
+    (promoter_start, promoter_end, enhancer_start, enhancer_end per sequence,
+    in the order of ``x``)."""
+    if trained_accuracy is None:
+        trained_accuracy = evaluate(model, x, y, batch_size, device)["accuracy"]
+    scores = {"none": trained_accuracy}
     enhancer = mask_spans(x, labels["enhancer_start"], labels["enhancer_end"])
     scores["enhancer_masked"] = evaluate(model, enhancer, y, batch_size, device)["accuracy"]
     promoter = mask_spans(x, labels["promoter_start"], labels["promoter_end"])
@@ -60,7 +64,7 @@ def control_accuracies(
         scores["untrained"] = evaluate(model, x, y, batch_size, device)["accuracy"]
     finally:
         model.load_state_dict(trained_state)
-    return scores
+    return {name: scores[name] for name in CONTROLS}
 
 
 def accuracy_by_distance(

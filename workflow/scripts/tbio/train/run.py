@@ -110,7 +110,9 @@ def train_job(
         controls = None
         if controls_path:
             labels = pd.read_csv(test_labels, sep="\t")
-            controls = control_accuracies(model, untrained_state, *test, labels, train_config.batch_size, device)
+            controls = control_accuracies(
+                model, untrained_state, *test, labels, train_config.batch_size, device, scores["accuracy"]
+            )
             log("controls: " + ", ".join(f"{name} {accuracy:.4f}" for name, accuracy in controls.items()))
             table = pd.DataFrame({"control": list(controls), "test_accuracy": list(controls.values())})
             _write_atomic(Path(controls_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
