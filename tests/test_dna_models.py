@@ -107,14 +107,31 @@ def test_attention_pool_is_a_softmax_over_pairs():
     assert torch.allclose(pool(x), expected, atol=1e-6)
 
 
-def test_enformer_centre_attention_maps():
+def test_enformer_centre_attention_rows():
     model, _ = build_model("enformer", {"dim": 16, "heads": 2, "depth": 2}, 128, 4)
     model.keep_attention(True)
     model(one_hot(2, 128))
-    maps = model.attention_maps()
-    assert len(maps) == 2 and maps[0].shape == (2, 2, 16, 16)
-    assert torch.allclose(maps[0].sum(-1), torch.ones(2, 2, 16))
+    rows = model.centre_attention()
+    assert len(rows) == 2 and all(row.shape == (2, 2, 16) for row in rows)
+    assert all(torch.allclose(row.sum(-1), torch.ones(2, 2)) for row in rows)
     assert model.centre_bin == 8
+
+
+def test_enformer_last_layer_updates_only_the_readout_bin_without_changing_the_output():
+    """The last layer computes the centre bin alone; run in full over every
+    bin, its centre row is the same number, gradients included."""
+    torch.manual_seed(0)
+    model, _ = build_model("enformer", {"dim": 16, "heads": 2, "depth": 2}, 128, 4)
+    x = one_hot(3, 128)
+    fast = model(x)
+    bins = model.bins(x).transpose(1, 2)
+    for layer in model.transformer:
+        bins = layer(bins)  # every bin, every layer
+    full = model.head(bins[:, model.centre_bin]).squeeze(-1)
+    assert torch.allclose(fast, full, atol=1e-6)
+    assert not torch.allclose(full, model.head(bins[:, model.centre_bin + 1]).squeeze(-1))
+    grads = [torch.autograd.grad(out.sum(), model.transformer[0].attention.to_q.weight)[0] for out in (fast, full)]
+    assert torch.allclose(*grads, atol=1e-6)
 
 
 def test_enformer_rejects_a_length_that_does_not_bin():

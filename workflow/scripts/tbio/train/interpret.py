@@ -24,16 +24,14 @@ def gradient_times_input(model: nn.Module, x: torch.Tensor, batch_size: int, dev
 @torch.no_grad()
 def centre_attention(model: nn.Module, x: torch.Tensor, batch_size: int, device: torch.device) -> np.ndarray:
     """(layers, n_bins): attention from the centre bin, averaged over heads
-    and sequences. Needs a model with keep_attention / attention_maps."""
+    and sequences. Needs a model with keep_attention / centre_attention."""
     model.eval()
     model.keep_attention(True)
     total, count = None, 0
     try:
         for start in range(0, len(x), batch_size):
             model(x[start : start + batch_size].to(device).float())
-            maps = torch.stack(
-                [m[:, :, model.centre_bin, :].sum(dim=(0, 1)) / m.shape[1] for m in model.attention_maps()]
-            )
+            maps = torch.stack([row.sum(dim=(0, 1)) / row.shape[1] for row in model.centre_attention()])
             total = maps if total is None else total + maps
             count += min(batch_size, len(x) - start)
     finally:
