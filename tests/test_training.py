@@ -220,6 +220,27 @@ def test_a_resume_continues_only_the_same_data_and_settings(tmp_path):
     assert result == fresh_first and checkpoint == first_bytes
 
 
+def test_a_resume_does_not_continue_a_model_whose_layout_changed(tmp_path, monkeypatch):
+    """Same data and settings, but the code now builds another set of weights
+    (an edited model class): the job starts afresh instead of failing to load
+    the old state."""
+    from tbio.models import cnn
+
+    data, resume = saved_arrays(tmp_path / "a", 1), tmp_path / "resume.pt"
+    with pytest.raises(KeyboardInterrupt):
+        run_job(tmp_path, data, resume, crash_after=2)
+    original = cnn.CNN.__init__
+
+    def with_an_extra_layer(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.extra = torch.nn.Linear(2, 2)
+
+    monkeypatch.setattr(cnn.CNN, "__init__", with_an_extra_layer)
+    result, lines, _ = run_job(tmp_path, data, resume)
+    assert any("belongs to other data or settings" in line for line in lines)
+    assert result["epochs_run"] == 4
+
+
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
 def test_a_damaged_resume_file_starts_the_job_afresh_with_a_warning(tmp_path, damage):
     data = saved_arrays(tmp_path / "a", 1)

@@ -79,11 +79,13 @@ def train_job(
     log(f"{model_name} on {task}: {n_params} parameters, {device}, {threads} thread(s), seq_len {seq_len}")
 
     # a resume must continue the very same run: same data, bytes and all, same
-    # settings, same thread count and device, same torch; else it starts afresh
+    # settings and model layout (a code change may rename or reshape weights),
+    # same thread count and device, same torch; else it starts afresh
     key = fingerprint(
         model_name,
         settings,
         asdict(model_config),
+        [(name, tuple(tensor.shape)) for name, tensor in untrained_state.items()],
         asdict(train_config),
         content_digest(*train, *val),
         threads,
