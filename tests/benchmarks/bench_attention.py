@@ -6,7 +6,7 @@ same for every method), forward + backward, at each sequence length: batch 1,
 Ours and performer-pytorch get the same projection matrix, so their outputs
 estimate softmax attention with the same random features; the error table
 compares both with exact attention on the inputs the project's approximation
-experiment uses (``tbio.bench.attention.realistic_qkv``, float64).
+experiment uses (``tbio.bench.attention.SyntheticInputs``, float64).
 
 Peak memory is what torch's CPU allocator held above the start, replayed
 from the profiler's allocation events (as the workflow's attention_scaling
@@ -23,7 +23,7 @@ import torch
 import pandas as pd
 
 from harness import best_of, log, save
-from tbio.bench.attention import _peak_cpu_mb, realistic_qkv, relative_error
+from tbio.bench.attention import SyntheticInputs, _peak_cpu_mb, relative_error
 from tbio.models.favor import exact_attention, favor_attention, gaussian_orthogonal_random_matrix
 
 OURS, PEER, EXACT = "ours: favor_attention", "performer-pytorch FastAttention", "exact: SDPA"
@@ -47,7 +47,7 @@ def approximation(head_dim: int, features: int, seq_len: int = 1024, draws: int 
     rows = []
     for draw in range(draws):
         generator = torch.Generator().manual_seed(1000 + draw)
-        q, k, v = realistic_qkv(seq_len, head_dim, generator)
+        q, k, v = SyntheticInputs(seq_len, head_dim).draw(generator)
         projection = gaussian_orthogonal_random_matrix(features, head_dim, generator)
         exact = exact_attention(q, k, v)
         ours = favor_attention(q, k, v, projection.double())

@@ -16,6 +16,7 @@ import itertools
 import math
 import os
 import time
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -34,15 +35,9 @@ MAX_RUNS = 200  # timed runs of one point, however short
 # approximation ----------------------------------------------------------------
 
 
-def realistic_qkv(
-    seq_len: int,
-    head_dim: int,
-    generator: torch.Generator,
-    logit_std: float = 0.125,
-    model_dim: int = 256,
-    dtype: torch.dtype = torch.float64,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """q, k, v of one head, (1, 1, seq_len, head_dim), made the way a layer makes them.
+@dataclass(frozen=True)
+class SyntheticInputs:
+    """q, k, v of one head, (1, 1, seq_len, head_dim), made the way a layer makes them (``draw``).
 
     Tokens are LayerNorm'd vectors (zero mean, unit variance over
     ``model_dim``), projected by Gaussian matrices scaled so that the
@@ -57,14 +52,22 @@ def realistic_qkv(
     here (our protein models' heads end with a median |q|²/√d of 1.3-1.5 and
     |k|²/√d of 3-5, logit std 0.26-0.37 over all queries), on its kind side.
     """
-    tokens = torch.randn(seq_len, model_dim, generator=generator, dtype=dtype)
-    tokens = torch.nn.functional.layer_norm(tokens, (model_dim,))
-    # q_i ~ N(0, s²) with s² = logit_std: then std(q·k/√d) = s² = logit_std
-    scale = math.sqrt(logit_std / model_dim)
-    w_q, w_k, w_v = (torch.randn(model_dim, head_dim, generator=generator, dtype=dtype) for _ in range(3))
-    q, k = tokens @ w_q * scale, tokens @ w_k * scale
-    v = tokens @ w_v / math.sqrt(model_dim)
-    return tuple(t[None, None] for t in (q, k, v))
+
+    seq_len: int = 256
+    head_dim: int = 64
+    logit_std: float = 0.125
+    model_dim: int = 256
+
+    def draw(self, generator: torch.Generator, dtype: torch.dtype = torch.float64):
+        seq_len, head_dim, logit_std, model_dim = self.seq_len, self.head_dim, self.logit_std, self.model_dim
+        tokens = torch.randn(seq_len, model_dim, generator=generator, dtype=dtype)
+        tokens = torch.nn.functional.layer_norm(tokens, (model_dim,))
+        # q_i ~ N(0, s²) with s² = logit_std: then std(q·k/√d) = s² = logit_std
+        scale = math.sqrt(logit_std / model_dim)
+        w_q, w_k, w_v = (torch.randn(model_dim, head_dim, generator=generator, dtype=dtype) for _ in range(3))
+        q, k = tokens @ w_q * scale, tokens @ w_k * scale
+        v = tokens @ w_v / math.sqrt(model_dim)
+        return tuple(t[None, None] for t in (q, k, v))
 
 
 def relative_error(estimate: torch.Tensor, exact: torch.Tensor) -> float:
@@ -75,11 +78,8 @@ def approximation_error(
     features_list: Sequence[int],
     kinds: Sequence[str] = KINDS,
     draws: int = 100,
-    seq_len: int = 256,
-    head_dim: int = 64,
+    inputs: SyntheticInputs = SyntheticInputs(),
     seed: int = 0,
-    logit_std: float = 0.125,
-    model_dim: int = 256,
 ) -> pd.DataFrame:
     """One row per (features, kind, draw): ``features, kind, draw, rel_error``.
 
@@ -89,7 +89,7 @@ def approximation_error(
     difference has a mean of about 0.4 of its standard deviation, so 10 draws
     order the two kinds wrongly about one time in ten, 100 draws almost never.
 
-    Each draw has its own inputs (``realistic_qkv``), shared by every number
+    Each draw has its own ``inputs`` (``SyntheticInputs.draw``), shared by every number
     of features and both kinds, so orthogonal and iid are compared on the
     same attention problems; each (draw, features) has its own Gaussian
     draws, orthogonalised or not (``gaussian_orthogonal_random_matrix``), so
@@ -101,13 +101,12 @@ def approximation_error(
         raise ValueError(f"kinds {sorted(unknown)} are unknown; expected a subset of {KINDS}")
     rows = []
     for draw in range(draws):
-        inputs = torch.Generator().manual_seed(seed * 1_000_003 + draw)
-        q, k, v = realistic_qkv(seq_len, head_dim, inputs, logit_std, model_dim)
+        q, k, v = inputs.draw(torch.Generator().manual_seed(seed * 1_000_003 + draw))
         exact = exact_attention(q, k, v)
         for features, kind in itertools.product(features_list, kinds):
             stream = np.random.SeedSequence([seed, draw, features])  # both kinds from the same Gaussians
             generator = torch.Generator().manual_seed(int(stream.generate_state(1)[0]))
-            projection = gaussian_orthogonal_random_matrix(features, head_dim, generator, kind == "orthogonal")
+            projection = gaussian_orthogonal_random_matrix(features, inputs.head_dim, generator, kind == "orthogonal")
             estimate = favor_attention(q, k, v, projection.double())
             rows.append(
                 {"features": features, "kind": kind, "draw": draw, "rel_error": relative_error(estimate, exact)}

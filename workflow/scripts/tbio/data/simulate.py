@@ -71,6 +71,17 @@ def _balanced_labels(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.permutation(labels)
 
 
+def balanced_draws(seed: np.random.SeedSequence | int, n: int):
+    """For each of ``n`` records in turn: its index, its label (half of the
+    records 1, in shuffled order) and the generator every further draw for
+    it comes from, so that records made one at a time, by rejection
+    sampling, stay reproducible from ``seed``."""
+    rng = np.random.default_rng(seed)
+    labels = _balanced_labels(rng, n)
+    for i in range(n):
+        yield i, int(labels[i]), rng
+
+
 def planted(rng: np.random.Generator, alphabet: str, seq_len: int, placements) -> str:
     """Random letters of ``alphabet`` with each (start, motif) of ``placements`` written in."""
     seq = bytearray(_random_letters(rng, alphabet, 1, seq_len)[0].tobytes())
@@ -106,11 +117,8 @@ def simulate_protein(
         )
     decoy_a = make_decoy(motif_a, AMINO_ACIDS)
     decoy_b = make_decoy(motif_b, AMINO_ACIDS)
-    rng = np.random.default_rng(seed)
-    labels = _balanced_labels(rng, n)
     records = []
-    for i in range(n):
-        label = int(labels[i])
+    for i, label, rng in balanced_draws(seed, n):
         replaced = "none" if label else ("a" if rng.random() < 0.5 else "b")
         first = motif_a if replaced != "a" else decoy_a
         second = motif_b if replaced != "b" else decoy_b

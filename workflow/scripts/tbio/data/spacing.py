@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .design import AMINO_ACIDS
-from .simulate import SimulationError, _balanced_labels, _occurrences, planted
+from .simulate import SimulationError, _occurrences, balanced_draws, planted
 
 
 @dataclass(frozen=True)
@@ -104,11 +104,8 @@ def simulate_spacing(
     motif_len = len(motif_a)
     check_bands(seq_len, motif_len, near, far)
     size = ring_size(seq_len, motif_len)
-    rng = np.random.default_rng(seed)
-    labels = _balanced_labels(rng, n)
     records = []
-    for i in range(n):
-        label = int(labels[i])
+    for i, label, rng in balanced_draws(seed, n):
         low, high = near if label else far
         while True:
             distance = int(rng.integers(low, high + 1))
