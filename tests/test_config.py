@@ -7,6 +7,7 @@ import yaml
 
 from conftest import ROOT, copy_workflow, run_snakemake
 from tbio.config import ConfigError, validate_config
+from snakemake.utils import validate
 
 SCHEMA = str(ROOT / "workflow/schemas/config.schema.yaml")
 DEFAULT = yaml.safe_load((ROOT / "config/config.yaml").read_text())
@@ -23,7 +24,7 @@ def with_change(path: str, value):
 
 
 def test_the_default_and_test_configs_are_valid():
-    validate_config(DEFAULT, SCHEMA)
+    validate_config(DEFAULT, SCHEMA, validate)
     test = yaml.safe_load((ROOT / "config/test.yaml").read_text())
     merged = copy.deepcopy(DEFAULT)
     for key, value in test.items():
@@ -35,11 +36,11 @@ def test_the_default_and_test_configs_are_valid():
                     merged[key][sub] = subvalue
         else:
             merged[key] = value
-    validate_config(merged, SCHEMA)
+    validate_config(merged, SCHEMA, validate)
 
 
 def test_defaults_are_filled():
-    filled = validate_config({"seeds": [4]}, SCHEMA)
+    filled = validate_config({"seeds": [4]}, SCHEMA, validate)
     assert filled["dna"]["seq_len"] == 512 and filled["models"]["cnn"]["patience"] == 3
 
 
@@ -116,7 +117,7 @@ def test_defaults_are_filled():
 )
 def test_bad_values_get_one_sentence_naming_the_key(key, value, message):
     with pytest.raises(ConfigError) as error:
-        validate_config(with_change(key, value), SCHEMA)
+        validate_config(with_change(key, value), SCHEMA, validate)
     text = str(error.value)
     assert message in text
     assert "\n" not in text
@@ -148,7 +149,7 @@ def test_values_in_another_form_that_means_the_same_are_read_as_the_schema_types
     config["dna"].update(seq_len=256.0, windows=[[10.0, "20"]], n_train="300")
     config["models"]["performer"]["feature_seed"] = "null"
     config["approximation"] = "{features: [16, 64], draws: 3}"
-    filled = validate_config(config, SCHEMA)
+    filled = validate_config(config, SCHEMA, validate)
     assert filled["seeds"] == [1, 2] and filled["use_gpu"] is True
     assert filled["dna"]["seq_len"] == 256 and type(filled["dna"]["seq_len"]) is int
     assert filled["dna"]["windows"] == [[10, 20]] and all(type(d) is int for d in filled["dna"]["windows"][0])
@@ -156,7 +157,7 @@ def test_values_in_another_form_that_means_the_same_are_read_as_the_schema_types
     assert filled["approximation"] == {"features": [16, 64], "draws": 3}
     # strings where the schema takes strings stay strings
     config["dna"]["promoters"] = ["TATAAAAGG", "POL011.1"]
-    assert validate_config(config, SCHEMA)["dna"]["promoters"] == ["TATAAAAGG", "POL011.1"]
+    assert validate_config(config, SCHEMA, validate)["dna"]["promoters"] == ["TATAAAAGG", "POL011.1"]
 
 
 def test_command_line_config_values_reach_snakemake_typed(tmp_path):

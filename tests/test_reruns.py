@@ -16,6 +16,7 @@ import yaml
 
 from conftest import ROOT, copy_workflow, run_snakemake, snakemake_binary
 from tbio.config import ConfigError, validate_config
+from snakemake.utils import validate
 
 TIMING_KEYS = {"train_seconds", "history", "resumed_from_epoch"}
 
@@ -133,7 +134,9 @@ def merged(base: dict, change: dict) -> dict:
 
 
 def toy_config() -> dict:
-    return validate_config(merged(yaml.safe_load((ROOT / "config/config.yaml").read_text()), TOY), str(SCHEMA_PATH))
+    return validate_config(
+        merged(yaml.safe_load((ROOT / "config/config.yaml").read_text()), TOY), str(SCHEMA_PATH), validate
+    )
 
 
 def nest(dotted: str, value) -> dict:
@@ -179,7 +182,7 @@ def single_changes():
             siblings = [v for k, v in leaves if k != key] if isinstance(node, dict) else []
             for candidate in candidates(value, siblings):
                 try:
-                    validate_config(merged(config, nest(dotted, candidate)), str(SCHEMA_PATH))
+                    validate_config(merged(config, nest(dotted, candidate)), str(SCHEMA_PATH), validate)
                 except ConfigError:
                     continue
                 if candidate != value:

@@ -16,6 +16,7 @@ import yaml
 
 from tbio import resources
 from tbio.config import ConfigError, validate_config
+from snakemake.utils import validate
 from tbio.resources import RULES, check_memory, job_memory_mb, machine_memory_mb
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
@@ -39,12 +40,12 @@ def load(path: str) -> dict:
 
 @pytest.fixture(scope="module")
 def default() -> dict:
-    return validate_config(load("config/config.yaml"), SCHEMA)
+    return validate_config(load("config/config.yaml"), SCHEMA, validate)
 
 
 @pytest.fixture(scope="module")
 def toy() -> dict:
-    return validate_config(merged(load("config/config.yaml"), load("config/test.yaml")), SCHEMA)
+    return validate_config(merged(load("config/config.yaml"), load("config/test.yaml")), SCHEMA, validate)
 
 
 def with_value(config: dict, key: str, value) -> dict:
@@ -67,15 +68,19 @@ def test_every_rule_gets_a_positive_whole_number_of_mb(default):
 
 def test_planning_imports_no_scientific_stack(default, tmp_path):
     """Config validation and the memory check run at every `snakemake -n`, on
-    login nodes too: they must not import torch, numpy, pandas or Biopython
-    (nor snakemake, being library code)."""
+    login nodes too: our code must not import torch, numpy, pandas or
+    Biopython (nor Snakemake, being library code)."""
     (tmp_path / "config.json").write_text(json.dumps(default))
     code = (
         "import json, sys; sys.path.insert(0, 'workflow/scripts'); "
         "from tbio.config import validate_config; "
         "from tbio.resources import check_memory, job_memory_mb; "
+        "import jsonschema, yaml; "
+        # the schema check Snakemake's validate does (its own YAML loader imports numpy,
+        # as when Snakemake reads any config file); the config below is filled already
+        "validate = lambda c, path: jsonschema.Draft202012Validator(yaml.safe_load(open(path))).validate(c); "
         f"config = json.load(open({str(tmp_path / 'config.json')!r})); "
-        "config = validate_config(config, 'workflow/schemas/config.schema.yaml'); "
+        "config = validate_config(config, 'workflow/schemas/config.schema.yaml', validate); "
         "job_memory_mb(config); check_memory(config, 24000); "
         "heavy = ('torch', 'snakemake', 'numpy', 'pandas', 'Bio'); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"

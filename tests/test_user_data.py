@@ -10,6 +10,7 @@ import yaml
 from conftest import ROOT, copy_workflow, run_snakemake
 from test_reruns import planned_jobs
 from tbio.config import ConfigError, check_user_dna, validate_config
+from snakemake.utils import validate
 from tbio.data.fasta import write_records
 from simulated import dna_records
 
@@ -36,7 +37,7 @@ def config_with(splits, seq_len=64):
 
 def test_valid_user_data_passes(tmp_path):
     splits = user_files(tmp_path)
-    validate_config(config_with(splits), SCHEMA)
+    validate_config(config_with(splits), SCHEMA, validate)
     rows = check_user_dna(splits, 64)
     assert [(row["split"], row["records"]) for row in rows] == [("train", 20), ("val", 20), ("test", 20)]
 
@@ -118,7 +119,7 @@ def blank_line_in_labels(fasta, labels):
 def test_bad_user_data_is_named_by_file_and_record(tmp_path, damage, message):
     splits = user_files(tmp_path)
     damage(tmp_path / "train.fasta", tmp_path / "train.tsv")
-    validate_config(config_with(splits), SCHEMA)  # planning reads no contents: cheap for any size
+    validate_config(config_with(splits), SCHEMA, validate)  # planning reads no contents: cheap for any size
     with pytest.raises(ConfigError) as error:
         check_user_dna(splits, 64)
     assert "config key dna.input.train" in str(error.value) and message in str(error.value)
@@ -138,7 +139,7 @@ def test_a_missing_file_is_named(tmp_path):
     splits = user_files(tmp_path)
     splits["val"]["labels"] = str(tmp_path / "nowhere.tsv")
     with pytest.raises(ConfigError, match="dna.input.val.labels: no file .*nowhere.tsv"):
-        validate_config(config_with(splits), SCHEMA)
+        validate_config(config_with(splits), SCHEMA, validate)
 
 
 def test_the_workflow_trains_on_user_data_instead_of_simulating(tmp_path):

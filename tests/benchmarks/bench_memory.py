@@ -257,6 +257,8 @@ def calibration_config(name: str, root=ROOT) -> dict:
 
     from tbio.config import validate_config
 
+    from snakemake.utils import validate
+
     def merge(into: dict, update: dict) -> None:
         for key, value in update.items():
             if isinstance(value, dict) and isinstance(into.get(key), dict):
@@ -275,7 +277,7 @@ def calibration_config(name: str, root=ROOT) -> dict:
         for part in path_parts:
             section = section.setdefault(part, {})
         section[last] = value
-    return validate_config(config, str(root / "workflow/schemas/config.schema.yaml"))
+    return validate_config(config, str(root / "workflow/schemas/config.schema.yaml"), validate)
 
 
 def calibrate(names=None, workdir=None, log=print) -> list[tuple[str, str, float, int]]:

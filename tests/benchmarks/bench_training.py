@@ -34,6 +34,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from harness import ROOT, best_of, log, save
 from tbio.config import validate_config
+from snakemake.utils import validate
 from tbio.models import build_model
 from tbio.train.loop import TrainConfig, fit, make_deterministic
 
@@ -62,7 +63,7 @@ SDPA_CPU_FLOPS = {
 def default_config(path: Path = ROOT / "config" / "config.yaml") -> dict:
     with open(path) as handle:
         config = yaml.safe_load(handle)
-    return validate_config(config, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"))
+    return validate_config(config, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"), validate)
 
 
 def matmul_peak(threads: int, size: int = 2048) -> float:

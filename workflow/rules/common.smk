@@ -7,16 +7,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from snakemake.logging import logger
+from snakemake.utils import validate
 from tbio.config import ConfigError, validate_config
 from tbio.data.layout import window_name
 from tbio.resources import check_memory, machine_memory_mb, requested_mem_mb
 
-# Our own validator rather than snakemake.utils.validate: it fills the same
-# schema defaults but reports one sentence naming the key, value and range.
-# Then every job's peak memory, estimated from the config, must fit: checked
-# where the run is planned, not again inside each job on a cluster node.
+# snakemake.utils.validate checks the schema and fills its defaults;
+# validate_config turns its error into one sentence naming the key, value and
+# range, and checks across keys. Then every job's peak memory, estimated from
+# the config, must fit: checked where the run is planned, not again inside
+# each job on a cluster node.
 try:
-    config.update(validate_config(config, workflow.source_path("../schemas/config.schema.yaml")))
+    config.update(validate_config(config, workflow.source_path("../schemas/config.schema.yaml"), validate))
     if workflow.is_main_process:
         check_memory(config, config["memory_limit_mb"] or machine_memory_mb())
 except ConfigError as error:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import Callable
 
 import jsonschema
 import yaml
@@ -23,20 +24,6 @@ class ConfigError(ValueError):
 
 def _key(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
-
-
-def _with_defaults(validator_class):
-    """A validator that fills each property's ``default`` before checking it."""
-    check_properties = validator_class.VALIDATORS["properties"]
-
-    def fill_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for name, subschema in properties.items():
-                if "default" in subschema and name not in instance:
-                    instance[name] = copy.deepcopy(subschema["default"])
-        yield from check_properties(validator, properties, instance, schema)
-
-    return jsonschema.validators.extend(validator_class, {"properties": fill_defaults})
 
 
 _ALLOWED = {
@@ -113,22 +100,38 @@ def _non_finite(value, path=()):
     return None
 
 
-def validate_config(config: dict, schema_path: str) -> dict:
-    """The config with defaults filled in; raises ConfigError with one sentence."""
+def _validation_error(error: BaseException | None) -> jsonschema.ValidationError | None:
+    """The schema violation behind ``error``: the error itself, or the one it
+    was raised from (snakemake.utils.validate raises a WorkflowError while
+    handling it)."""
+    while error is not None and not isinstance(error, jsonschema.ValidationError):
+        error = error.__cause__ or error.__context__
+    return error
+
+
+def validate_config(config: dict, schema_path: str, validate: Callable[[dict, str], object]) -> dict:
+    """The config with defaults filled in; raises ConfigError with one sentence.
+
+    ``validate(config, schema_path)`` checks the schema's types and ranges and
+    fills its defaults in place: ``snakemake.utils.validate`` (passed in by
+    the workflow and the tests, so that this library does not import
+    Snakemake). What stays here is what the schema cannot say: values that
+    arrived as strings (``--config``), NaN and infinity, one sentence per
+    error, and the checks across keys."""
     with open(schema_path) as handle:
         schema = yaml.safe_load(handle)
-    validator = _with_defaults(jsonschema.Draft7Validator)(schema)
     filled = _as_typed(copy.deepcopy(dict(config)), schema)
     found = _non_finite(filled)
     if found:
         path, value = found
         raise ConfigError(f"config key {_key(path)} is {value}; expected a finite number.")
-    errors = sorted(
-        validator.iter_errors(filled), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
-    )
-    if errors:
-        # the deepest, most specific error names the key best
-        raise ConfigError(_sentence(max(errors, key=lambda e: len(e.absolute_path))))
+    try:
+        validate(filled, schema_path)
+    except Exception as error:
+        violation = _validation_error(error)
+        if violation is None:
+            raise
+        raise ConfigError(_sentence(violation)) from None
     check_consistency(filled)
     return filled
 
