@@ -4,7 +4,6 @@ that reads what the pipeline wrote."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from Bio import SeqIO
 
-from conftest import ROOT, run_snakemake, snakemake_binary
+from conftest import ROOT, run_snakemake
 from tbio.resources import RULES  # every rule with a memory estimate
 
 
@@ -87,6 +87,14 @@ def test_lint_is_clean():
 def test_snakefmt_check_is_clean():
     snakefmt = Path(sys.executable).with_name("snakefmt")
     result = subprocess.run([str(snakefmt), "--check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_check_is_clean():
+    """pyflakes' and pycodestyle's error classes (pyproject.toml says which): unused
+    imports, undefined names, syntax a formatter keeps."""
+    ruff = Path(sys.executable).with_name("ruff")
+    result = subprocess.run([str(ruff), "check", "workflow", "tests"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

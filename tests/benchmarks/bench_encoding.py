@@ -148,7 +148,7 @@ def run(out_dir: Path, records: int, subset: int, repeats: int) -> pd.DataFrame:
         add("  part: fasta_blocks", "map file, find headers, hand out sequence chunks", timing, records)
         timing = best_of_wall_and_cpu(lambda: read_labels(labels, fasta, ids), repeats)
         add("  part: read_labels", "labels TSV + checks", timing, records)
-        del ids
+        ids = None  # the id list is not needed again: free it
 
         same = np.array_equal(reference_path(fasta, labels), project)
         timing = best_of_wall_and_cpu(lambda: reference_path(fasta, labels), 1)
