@@ -152,7 +152,7 @@ def main() -> None:
         import bench_workflow
 
         results["pipeline"] = bench_workflow.pipeline(out, args.pipeline_cores, args.pipeline_config)
-    save(targets(results), out, "targets", "Targets of issue 8")
+    save(targets(results), out, "targets", "The performance targets (README, Performance)")
     elapsed = time.perf_counter() - started
     lines = [
         f"Measured on: {machine['cpu']}, {machine['usable_cores']} cores, {machine['memory_gib']} GiB, "
