@@ -499,6 +499,11 @@ def test_long_range_finding_says_so_when_attention_does_not_reach(run):
     summary = set_accuracy(summary_of(run), "enformer", 0.5)
     text = finding_of(run, summary).plain()
     assert "not shown to use the far enhancer" in text and "Attention used" not in text
+    runs = int(((summary["model"] == "enformer") & (summary["distance_min_bp"] >= RECEPTIVE_FIELD / 2)).sum())
+    assert f"{runs} of its {runs} runs there ended at chance" in text and "plateau_epochs" in text
+    # below 90% but learning: no word of a plateau
+    learning = finding_of(run, set_accuracy(summary_of(run), "enformer", 0.8)).plain()
+    assert "not shown to use the far enhancer" in learning and "plateau" not in learning
 
 
 def test_long_range_finding_without_windows_beyond_the_field(run):

@@ -241,6 +241,19 @@ def test_a_resume_does_not_continue_a_model_whose_layout_changed(tmp_path, monke
     assert result["epochs_run"] == 4
 
 
+def test_a_model_with_a_plateau_wait_that_never_left_chance_says_so_in_its_log(tmp_path):
+    data = saved_arrays(tmp_path / "a", 1)
+    base = {"epochs": 2, "patience": 10, "channels": 8, "dilations": [1, 2], "lr": 1e-9}
+    for settings, warned in ((base, False), ({**base, "plateau_epochs": 2}, True)):
+        result, lines, _ = run_job(tmp_path, data, None, settings=settings)
+        best = max(
+            result["val_losses"] and [h for h in json.loads((tmp_path / "metrics.json").read_text())["history"]],
+            key=lambda h: h["val_accuracy"],
+        )["val_accuracy"]
+        assert best < 0.6  # lr 1e-9: it cannot learn
+        assert any(line.startswith("warning: validation accuracy never reached 0.6") for line in lines) == warned
+
+
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
 def test_a_damaged_resume_file_starts_the_job_afresh_with_a_warning(tmp_path, damage):
     data = saved_arrays(tmp_path / "a", 1)

@@ -219,12 +219,28 @@ def long_range_finding(summary: pd.DataFrame, controls: pd.DataFrame | None = No
         *_listing(clauses),
         *inside_parts,
         ". ",
-        _verdict(far, global_best, masked if scored else None, dilated_covers),
+        _verdict(far, global_best, masked if scored else None, dilated_covers, _plateau_hint(beyond)),
     ]
     return finding
 
 
-def _verdict(far: dict, global_best: float, masked: dict | None, dilated_covers: bool) -> str:
+def _plateau_hint(beyond: pd.DataFrame) -> str:
+    """Where Enformer-style runs on the far windows ended at chance: that is
+    how a run looks that never left the plateau at chance which precedes
+    learning here, so say how to give it longer."""
+    runs = beyond.loc[beyond["model"] == "enformer", "test_accuracy"]
+    stuck = int((runs <= AT_CHANCE).sum())
+    if not stuck:
+        return ""
+    return (
+        f" {stuck} of its {len(runs)} runs there ended at chance, as a run does that never left the plateau at "
+        "chance that precedes learning on this task (the learning curves show it); motifs with less information "
+        "lengthen that plateau: raise models.enformer.plateau_epochs and epochs, or dna.n_train, before reading "
+        "this as a limit of attention."
+    )
+
+
+def _verdict(far: dict, global_best: float, masked: dict | None, dilated_covers: bool, plateau_hint: str = "") -> str:
     """The sentence that says what the numbers show, crediting attention only
     for what the global-pooling control and the dilated CNN did not also do."""
     reached, chance = f"{REACHED:.0%}", f"{AT_CHANCE:.0%}"
@@ -232,7 +248,10 @@ def _verdict(far: dict, global_best: float, masked: dict | None, dilated_covers:
     dilated_reaches = math.isfinite(dilated) and dilated >= REACHED
     if not far["enformer"] >= REACHED:
         also = ", while the dilated CNN does" if dilated_reaches else ""
-        return f"Attention is not shown to use the far enhancer: the Enformer-style model stays below {reached}{also}."
+        return (
+            f"Attention is not shown to use the far enhancer: the Enformer-style model stays below {reached}{also}."
+            + plateau_hint
+        )
     caveats = []
     if not far["cnn"] <= AT_CHANCE:
         caveats.append(f"the local CNN scores above {chance} without seeing the enhancer, so the far window leaks")

@@ -18,6 +18,7 @@ from ..models import build_model
 from .controls import accuracy_by_distance, control_accuracies
 from .interpret import centre_attention, gradient_times_input, used_reach_bp
 from .loop import (
+    PLATEAU_ACCURACY,
     TrainConfig,
     content_digest,
     evaluate,
@@ -99,6 +100,13 @@ def train_job(
         result = fit(model, train, val, train_config, device, resume_path=resume_path, resume_key=key, log=log)
         scores = evaluate(model, *test, train_config.batch_size, device)
         log(f"test: accuracy {scores['accuracy']:.4f} auroc {scores['auroc']:.4f} (best epoch {result.best_epoch})")
+        best_val = max((h["val_accuracy"] for h in result.history), default=0.0)
+        if train_config.plateau_epochs and best_val < PLATEAU_ACCURACY:
+            log(
+                f"warning: validation accuracy never reached {PLATEAU_ACCURACY} in {len(result.history)} epochs: "
+                f"if this model should learn the task, it may not have left the plateau at chance yet "
+                f"(raise plateau_epochs and epochs, or the training set)"
+            )
 
         checkpoint = {
             "model": model_name,
