@@ -81,3 +81,36 @@ def test_bad_settings_name_the_key():
         build("transformer", dim=30, heads=4)
     with pytest.raises(ValueError, match="positions"):
         build("performer", positions="rotary")
+
+
+def test_accuracy_over_draws_scores_fresh_projections_and_puts_the_trained_one_back():
+    from tbio.models.favor import FavorAttention
+    from tbio.train.draws import TRAINED, accuracy_over_draws, fresh_projection
+
+    model = build("performer", depth=2)
+    x, y = tiny_batch(64)
+    model.eval()
+    with torch.no_grad():
+        before = model(x)
+    layers = [m for m in model.modules() if isinstance(m, FavorAttention)]
+    trained = [layer.projection.clone() for layer in layers]
+    table = accuracy_over_draws(model, x, y.long(), [4, 32], 3, 16, torch.device("cpu"), trained_accuracy=0.123)
+    assert list(table.columns) == ["nb_features", "draw", "test_accuracy"]
+    assert len(table) == 1 + 2 * 3
+    assert table.iloc[0].tolist() == [16, TRAINED, 0.123]
+    assert sorted(table.loc[table["draw"] != TRAINED, "nb_features"].unique()) == [4, 32]
+    assert table["test_accuracy"].between(0, 1).all()
+    # the model is as it was: same projections, same outputs
+    assert all(torch.equal(layer.projection, p) for layer, p in zip(layers, trained))
+    with torch.no_grad():
+        assert torch.equal(model(x), before)
+    # fresh draws: reproducible, new for every draw and layer, never the trained one, shaped by the count
+    first, again = fresh_projection(layers[0], 16, 0), fresh_projection(layers[0], 16, 0)
+    assert torch.equal(first, again) and first.shape == (16, layers[0].head_dim)
+    assert not torch.equal(first, fresh_projection(layers[0], 16, 1))
+    assert not torch.equal(first, fresh_projection(layers[1], 16, 0))
+    assert not torch.equal(first, trained[0])
+    # a different draw changes what the model computes
+    layers[0].projection = fresh_projection(layers[0], 16, 0)
+    with torch.no_grad():
+        assert not torch.equal(model(x), before)

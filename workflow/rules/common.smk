@@ -54,7 +54,15 @@ def library_files(*modules):
     return [f"{LIBRARY}/{module}.py" for module in modules]
 
 
-TRAIN_CODE = ["models/__init__", "train/run", "train/loop", "train/metrics", "train/interpret", "train/controls"]
+TRAIN_CODE = [
+    "models/__init__",
+    "train/run",
+    "train/loop",
+    "train/metrics",
+    "train/interpret",
+    "train/controls",
+    "train/draws",
+]
 MODEL_CODE = {
     "cnn": ["models/cnn"],
     "cnn_dilated": ["models/basenji", "models/enformer"],
@@ -112,8 +120,8 @@ def training_gpus():
     return 1 if config["use_gpu"] else 0
 
 
-def protein_models(model):
-    return expand("results/models/protein/{model}/seed{seed}/metrics.json", model=model, seed=config["seeds"])
+def protein_models(model, name="metrics.json"):
+    return expand("results/models/protein/{model}/seed{seed}/{name}", model=model, seed=config["seeds"], name=name)
 
 
 def whole_json(paths):

@@ -1,8 +1,8 @@
 # One training rule per model, train_<model>, all made by the loop below (a rule
 # defined in a loop takes its name from name:). Profiles and the report's cost
 # table use these names. DNA models run one job per (data set, seed) and also
-# write the tables below; protein models run one job per seed and write only a
-# checkpoint and metrics.
+# write the tables below; protein models run one job per seed and write a
+# checkpoint and metrics (the Performer also its accuracy over feature draws).
 # Resources: mem_mb is estimated from the config (common.smk, tbio/resources.py);
 # runtime from the default run's benchmark files: 3-60 s on one thread, so
 # 30 min leaves room for larger configs. Torch uses threads.train (default 1) threads,
@@ -18,6 +18,8 @@ TRAINING_TASKS = dict.fromkeys(DNA_MODELS, "dna") | dict.fromkeys(PROTEIN_MODELS
 TABLES = dict.fromkeys(DNA_MODELS, ["contributions"]) | {"enformer": ["contributions", "attention"]}
 if not USER_DNA:
     TABLES = {model: tables + ["controls", "by_distance"] for model, tables in TABLES.items()}
+# the Performer's test accuracy over fresh random-feature draws
+TABLES["performer"] = ["draws"]
 
 for model, task in TRAINING_TASKS.items():
     # The model's folder under results/models/ and results/resume/, and a job's

@@ -26,6 +26,7 @@ train_job(
     attention_path=outputs.get("attention"),
     controls_path=outputs.get("controls"),
     by_distance_path=outputs.get("by_distance"),
+    draws_path=outputs.get("draws"),
     test_labels=inputs.get("labels_test"),
     probe=(
         {name: inputs[name] for name in ("x_probe", "y_probe", "labels_probe")} if "x_probe" in inputs.keys() else None

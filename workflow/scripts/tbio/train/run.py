@@ -16,6 +16,7 @@ import torch
 from ..data.layout import window_centre
 from ..models import build_model
 from .controls import accuracy_by_distance, control_accuracies
+from .draws import accuracy_over_draws
 from .interpret import centre_attention, gradient_times_input, used_reach_bp
 from .loop import (
     PLATEAU_ACCURACY,
@@ -50,6 +51,7 @@ def train_job(
     attention_path=None,
     controls_path=None,
     by_distance_path=None,
+    draws_path=None,
     test_labels=None,
     probe: dict | None = None,
     resume_path=None,
@@ -66,7 +68,9 @@ def train_job(
     readout promoter masked, untrained model), written to ``controls_path``;
     with ``probe`` (x_probe, y_probe, labels_probe paths: the
     held-out-distance set) the accuracy at every exact distance goes to
-    ``by_distance_path``. ``window``: the training distances (low, high)."""
+    ``by_distance_path``. A Performer with ``draws_path`` is scored again over
+    fresh random-feature draws (``draws.accuracy_over_draws``; settings
+    test_draws and test_nb_features). ``window``: the training distances (low, high)."""
     make_deterministic(seed, threads)
     device = pick_device()
     train = load_arrays(arrays["x_train"], arrays["y_train"])
@@ -105,7 +109,7 @@ def train_job(
             log(
                 f"warning: validation accuracy never reached {PLATEAU_ACCURACY} in {len(result.history)} epochs: "
                 f"if this model should learn the task, it may not have left the plateau at chance yet "
-                f"(raise plateau_epochs and epochs, or the training set)"
+                f"(halve batch_size, raise plateau_epochs and epochs)"
             )
 
         checkpoint = {
@@ -132,6 +136,26 @@ def train_job(
             table = accuracy_by_distance(model, x_probe, y_probe, distances, 1, train_config.batch_size, device)
             table = table[["distance_bp", "n", "accuracy"]].astype({"distance_bp": int})
             _write_atomic(Path(by_distance_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+
+        if draws_path:
+            counts = settings.get("test_nb_features", [])
+            table = accuracy_over_draws(
+                model,
+                *test,
+                counts,
+                settings.get("test_draws", 10),
+                train_config.batch_size,
+                device,
+                scores["accuracy"],
+            )
+            fresh = table[table["draw"] != "trained"].groupby("nb_features")["test_accuracy"]
+            log(
+                "over fresh feature draws: "
+                + ", ".join(
+                    f"{m} features {a:.4f} ± {s:.4f}" for m, a, s in zip(fresh.mean().index, fresh.mean(), fresh.std())
+                )
+            )
+            _write_atomic(Path(draws_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
 
         positives = test[0][test[1] == 1]
         used_reach = None
