@@ -150,7 +150,7 @@ def write_run(root: Path, dna_sets: list[str], seeds=(1, 2, 3)) -> ReportInputs:
     """Every file the report rule reads, synthetic, laid out as the pipeline
     does; dna_sets are w<low>-<high> (simulated) or ["user"] (the user's DNA)."""
     dna_metrics, protein_metrics, contributions, attention, labels, benchmarks = [], [], [], [], [], []
-    controls, by_distance = [], []
+    controls, by_distance, performer_draws = [], [], []
     rng = np.random.default_rng(0)
     for dna_set in dna_sets:
         labels.append(write_labels(root / f"data/dna/{dna_set}/test.labels.tsv", dna_set))
@@ -189,6 +189,17 @@ def write_run(root: Path, dna_sets: list[str], seeds=(1, 2, 3)) -> ReportInputs:
             protein_metrics.append(str(path))
             job = root / f"results/rule_benchmarks/train_{model}/seed{seed}.tsv"
             benchmarks.append(write_benchmark(job, 20, 500, 18))
+            if model == "performer":  # its accuracy over fresh feature draws: 1 point below exact at 64
+                exact = accuracy_of("transformer", None, seed)
+                rows = [(64, "trained", accuracy_of("performer", None, seed))]
+                rows += [
+                    (m, str(d), exact - 0.01 - 0.1 * (m == 16) + 0.002 * (d - 1)) for m in (16, 64) for d in range(3)
+                ]
+                draws = path.parent / "draws.tsv"
+                pd.DataFrame(rows, columns=["nb_features", "draw", "test_accuracy"]).to_csv(
+                    draws, sep="\t", index=False
+                )
+                performer_draws.append(str(draws))
     job = root / f"results/rule_benchmarks/encode_onehot/dna/{dna_sets[0]}/train.tsv"
     benchmarks.append(write_benchmark(job, 1.5, 80, "-"))
     approximation = root / "results/report/approximation.tsv"
@@ -228,6 +239,7 @@ def write_run(root: Path, dna_sets: list[str], seeds=(1, 2, 3)) -> ReportInputs:
         rule_benchmarks=benchmarks,
         controls=controls,
         by_distance=by_distance,
+        performer_draws=performer_draws,
         config=config,
         config_schema=str(schema),
     )
@@ -707,6 +719,12 @@ def test_build_report_writes_everything_and_the_page_shows_the_summary_numbers(r
     assert shown.group(2) == f"{100 * cnn_beyond:.1f}%"
     assert 'data-key="crossover_len" data-value="2048' in page
     assert 'id="controls-by-window"' in page and 'id="reach"' in page
+    # the Performer over feature draws: every draw in the TSV, the spread and the comparison on the page
+    draws = pd.read_csv(out / "performer_draws.tsv", sep="\t", dtype={"draw": str})
+    assert list(draws.columns) == ["seed", "nb_features", "draw", "test_accuracy"] and len(draws) == 3 * 7
+    assert 'id="performer-draws"' in page
+    assert "Performer minus exact attention is -1.0 points, 95% confidence interval -1.0 to -1.0" in page
+    assert "matches exact attention within the margin" in page
     numbers = pd.read_csv(out / "figures" / "headline_numbers.tsv", sep="\t").set_index("key")
     assert numbers.loc["performer_accuracy", "value"] == pytest.approx(0.91)
 
@@ -802,3 +820,36 @@ def test_rst_markup_becomes_html_and_text_is_escaped():
         rst_to_html("**A.** x < y,\n``z`` and *w*.\n\nNext.")
         == "<b>A.</b> x &lt; y, <code>z</code> and <i>w</i>. Next."
     )
+
+
+@pytest.mark.parametrize(
+    "differences, verdict",
+    [
+        ([-0.009, -0.010, -0.011], "match"),
+        ([-0.005, -0.010, -0.015], "undecided"),
+        ([-0.05, -0.06, -0.04], "worse"),
+    ],
+)
+def test_performer_vs_exact_is_a_t_interval_over_seeds_against_the_margin(differences, verdict):
+    exact = {1: 0.95, 2: 0.96, 3: 0.94}
+    rows = []
+    for seed, difference in zip(exact, differences):
+        rows.append((seed, 64, "trained", 0.5))  # the trained draw does not enter the comparison
+        # three fresh draws whose mean is exact + difference; another feature count does not enter either
+        rows += [(seed, 64, str(d), exact[seed] + difference + 0.01 * (d - 1)) for d in range(3)]
+        rows.append((seed, 16, "0", 0.5))
+    draws = pd.DataFrame(rows, columns=["seed", "nb_features", "draw", "test_accuracy"])
+    summary = pd.DataFrame(
+        [("protein", "transformer", seed, value) for seed, value in exact.items()],
+        columns=["task", "model", "seed", "test_accuracy"],
+    )
+    result = aggregate.performer_vs_exact(draws, summary)
+    mean, sd = np.mean(differences), np.std(differences, ddof=1)
+    half = 4.303 * sd / np.sqrt(3)
+    assert result["difference"] == pytest.approx(mean)
+    assert (result["low"], result["high"]) == pytest.approx((mean - half, mean + half))
+    assert (result["verdict"], result["seeds"], result["draws"], result["nb_features"]) == (verdict, 3, 3, 64)
+    assert aggregate.performer_vs_exact(draws[draws["seed"] == 1], summary) is None  # one seed: no interval
+    summary_table = aggregate.draws_summary(draws)
+    fresh64 = summary_table[(summary_table["draws"] == "fresh") & (summary_table["nb_features"] == 64)].iloc[0]
+    assert fresh64["runs"] == 9 and fresh64["min"] < fresh64["mean"] < fresh64["max"]

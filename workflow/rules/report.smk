@@ -10,6 +10,7 @@ rule report:
         # simulated DNA only: the user's own DNA has no controls and no held-out distances
         controls=simulated_dna_files("controls.tsv"),
         by_distance=simulated_dna_files("by_distance.tsv"),
+        performer_draws=protein_models("performer", "draws.tsv"),
         labels=dna_test_labels(),
         approximation="results/report/approximation.tsv",
         scaling="results/report/attention_scaling.tsv",
@@ -53,6 +54,13 @@ rule report:
             category="DNA",
             subcategory="Controls",
             labels={"table": "test accuracy under each control, per seed"},
+        ),
+        performer_draws=report(
+            "results/report/performer_draws.tsv",
+            caption="../report/performer_draws_table.rst",
+            category="Protein",
+            subcategory="Performer over feature draws",
+            labels={"table": "test accuracy per seed, feature count and draw"},
         ),
         html=report(
             "results/report/report.html",

@@ -20,6 +20,7 @@ build_report(
         labels=list(inputs.labels),
         controls=list(inputs.controls),
         by_distance=list(inputs.by_distance),
+        performer_draws=list(inputs.performer_draws),
         approximation=inputs.approximation,
         scaling=inputs.scaling,
         rule_benchmarks=list(inputs.rule_benchmarks),
@@ -31,5 +32,6 @@ build_report(
     figures_dir=snakemake.output.figures,
     accuracy_by_distance_path=snakemake.output.accuracy_by_distance,
     controls_path=snakemake.output.controls,
+    performer_draws_path=snakemake.output.performer_draws,
     log=lambda line: print(line, file=sys.stderr),
 )

@@ -10,6 +10,7 @@ user's DNA."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -391,3 +392,91 @@ def scaling_table(scaling: pd.DataFrame) -> pd.DataFrame:
     table["time_ratio"] = table["exact_ms"] / table["favor_ms"]
     table["memory_ratio"] = table["exact_peak_mb"] / table["favor_peak_mb"]
     return table.reset_index()
+
+
+# --- the Performer over random-feature draws -------------------------------------------
+
+# the largest drop of the Performer's accuracy below exact attention that still
+# counts as a match: 2 points, about the spread of one model over feature draws
+MATCH_MARGIN = 0.02
+# two-sided 95% quantiles of Student's t by degrees of freedom (a larger df
+# takes the next smaller one listed: a wider, never narrower, interval)
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
+T_975 |= {10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 30: 2.042, 60: 2.000, 120: 1.980}
+
+
+def t_quantile_975(df: int) -> float:
+    listed = [d for d in T_975 if d <= df]
+    return T_975[max(listed)] if listed else math.nan
+
+
+def performer_draws(paths: list[str]) -> pd.DataFrame:
+    """``seed, nb_features, draw, test_accuracy`` of every Performer job's
+    draws.tsv (the seed from its path: .../seed<seed>/draws.tsv)."""
+    frames = []
+    for path in paths:
+        match = re.search(r"seed(\d+)/[^/]+$", Path(path).as_posix())
+        if match is None:
+            raise ValueError(f"cannot read the seed from {path}: expected .../seed<seed>/draws.tsv")
+        frames.append(pd.read_csv(path, sep="\t", dtype={"draw": str}).assign(seed=int(match[1])))
+    columns = ["seed", "nb_features", "draw", "test_accuracy"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def draws_summary(draws: pd.DataFrame) -> pd.DataFrame:
+    """Per feature count: the fresh draws over every seed (``runs`` of them),
+    mean, sd, min and max of test accuracy; first, the draws the models
+    trained with (one per seed)."""
+    trained = draws["draw"] == "trained"
+    rows = []
+    for label, part in (("trained with", draws[trained]), ("fresh", draws[~trained])):
+        for count, group in part.groupby("nb_features"):
+            accuracy = group["test_accuracy"]
+            rows.append(
+                {
+                    "nb_features": int(count),
+                    "draws": label,
+                    "runs": len(accuracy),
+                    "mean": accuracy.mean(),
+                    "sd": accuracy.std(),
+                    "min": accuracy.min(),
+                    "max": accuracy.max(),
+                }
+            )
+    return pd.DataFrame(rows, columns=["nb_features", "draws", "runs", "mean", "sd", "min", "max"])
+
+
+def performer_vs_exact(draws: pd.DataFrame, summary: pd.DataFrame, margin: float = MATCH_MARGIN) -> dict | None:
+    """The Performer's test accuracy minus the exact transformer's, with a
+    95% confidence interval over seeds: per seed, the Performer's mean over
+    its fresh draws at the feature count it trained with, minus the
+    transformer of that seed; then a t-interval over the seeds' differences
+    (draws are nested in seeds, so the seeds are the units). ``verdict``:
+    "match" when the whole interval lies above -margin, "worse" when it lies
+    below, else "undecided". None without both models on two seeds or more."""
+    trained = draws[draws["draw"] == "trained"]
+    protein = summary[summary["task"] == "protein"]
+    exact = protein[protein["model"] == "transformer"].set_index("seed")["test_accuracy"]
+    if trained.empty or exact.empty:
+        return None
+    count = int(trained["nb_features"].iloc[0])
+    fresh = draws[(draws["draw"] != "trained") & (draws["nb_features"] == count)]
+    per_seed = fresh.groupby("seed")["test_accuracy"].mean()
+    seeds = sorted(set(per_seed.index) & set(exact.index))
+    if len(seeds) < 2:
+        return None
+    differences = per_seed[seeds] - exact[seeds]
+    mean, sd = float(differences.mean()), float(differences.std())
+    half = t_quantile_975(len(seeds) - 1) * sd / math.sqrt(len(seeds))
+    low, high = mean - half, mean + half
+    verdict = "match" if low > -margin else "worse" if high < -margin else "undecided"
+    return {
+        "difference": mean,
+        "low": low,
+        "high": high,
+        "seeds": len(seeds),
+        "draws": int(fresh.groupby("seed").size().min()),
+        "nb_features": count,
+        "margin": margin,
+        "verdict": verdict,
+    }

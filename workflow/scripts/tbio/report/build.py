@@ -53,6 +53,7 @@ def collect(inputs: ReportInputs) -> Tables:
     bin_bp = int(dna_config.get("distance_bin_bp", 8))
     exact = aggregate.load_per_model_tables(list(inputs.by_distance), rename={"distance_bp": "exact_distance_bp"})
 
+    draws = aggregate.performer_draws(list(inputs.performer_draws))
     approximation = pd.read_csv(inputs.approximation, sep="\t")
     scaling = pd.read_csv(inputs.scaling, sep="\t")
     for column in ("seconds_fwd_bwd", "peak_mb"):
@@ -74,6 +75,9 @@ def collect(inputs: ReportInputs) -> Tables:
         spans=aggregate.element_spans(labels),
         cost=aggregate.cost_by_rule(benchmarks),
         jobs=aggregate.cost_by_job(benchmarks),
+        draws=draws,
+        draws_summary=aggregate.draws_summary(draws),
+        performer_vs_exact=aggregate.performer_vs_exact(draws, summary),
         approximation=aggregate.approximation_summary(approximation) if len(approximation) else pd.DataFrame(),
         scaling=scaling,
         scaling_by_length=aggregate.scaling_table(scaling) if len(scaling) else pd.DataFrame(),
@@ -115,6 +119,7 @@ def write_tables(tables: Tables, extra: dict[str, pd.DataFrame], folder: Path) -
         "controls_by_window": tables.controls_mean,
         "reach": tables.reach,
         "protein_accuracy": tables.protein,
+        "performer_draws_summary": tables.draws_summary,
         "learning_curves": tables.curves,
         "contributions_mean": tables.profiles,
         "attention_mean": tables.attention,
@@ -146,12 +151,13 @@ def build_report(
     figures_dir,
     accuracy_by_distance_path=None,
     controls_path=None,
+    performer_draws_path=None,
     workdir: str = ".",
     log=print,
 ) -> Report:
-    """Write summary.tsv, accuracy_by_distance.tsv and controls.tsv (by
-    default beside summary.tsv; header only for the user's own DNA), the
-    figures folder and the page."""
+    """Write summary.tsv, accuracy_by_distance.tsv, controls.tsv (header only
+    for the user's own DNA) and performer_draws.tsv (by default beside
+    summary.tsv), the figures folder and the page."""
     folder = Path(figures_dir)
     folder.mkdir(parents=True, exist_ok=True)
     tables = collect(inputs)
@@ -162,6 +168,9 @@ def build_report(
         accuracy_by_distance_path or beside / "accuracy_by_distance.tsv", sep="\t", index=False, float_format="%.6g"
     )
     tables.controls.to_csv(controls_path or beside / "controls.tsv", sep="\t", index=False, float_format="%.6g")
+    tables.draws.to_csv(
+        performer_draws_path or beside / "performer_draws.tsv", sep="\t", index=False, float_format="%.6g"
+    )
     log(f"accuracy by distance: {len(tables.by_distance)} rows; controls: {len(tables.controls)} rows")
 
     long_range = long_range_finding(tables.summary, tables.controls, tables.enhancer_len or 0)

@@ -27,6 +27,8 @@ class ReportInputs:
     # simulated DNA only (none for the user's own): each job's controls.tsv and by_distance.tsv
     controls: list[str] = field(default_factory=list)
     by_distance: list[str] = field(default_factory=list)
+    # each Performer job's draws.tsv: its test accuracy over fresh random-feature draws
+    performer_draws: list[str] = field(default_factory=list)
     config: dict = field(default_factory=dict)
     config_schema: str | None = None
     # the folder of the .rst captions (workflow/report); None: the one beside this library
@@ -51,6 +53,9 @@ class Tables:
     spans: pd.DataFrame  # where the promoter and its enhancer may lie, per window
     cost: pd.DataFrame  # per rule, with a total row
     jobs: pd.DataFrame  # per job
+    draws: pd.DataFrame  # the Performer's test accuracy per (seed, nb_features, draw) (performer_draws.tsv)
+    draws_summary: pd.DataFrame  # the same over seeds and draws, per feature count
+    performer_vs_exact: dict | None  # aggregate.performer_vs_exact
     approximation: pd.DataFrame  # FAVOR+ error per (kind, features), over draws
     scaling: pd.DataFrame  # attention_scaling.tsv as measured
     scaling_by_length: pd.DataFrame  # both methods side by side per length

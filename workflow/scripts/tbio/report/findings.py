@@ -235,8 +235,8 @@ def _plateau_hint(beyond: pd.DataFrame) -> str:
     return (
         f" {stuck} of its {len(runs)} runs there ended at chance, as a run does that never left the plateau at "
         "chance that precedes learning on this task (the learning curves show it); motifs with less information "
-        "lengthen that plateau: raise models.enformer.plateau_epochs and epochs, or dna.n_train, before reading "
-        "this as a limit of attention."
+        "lengthen that plateau: halve models.enformer.batch_size and raise its plateau_epochs and epochs (and the "
+        "dilated CNN's alike) before reading this as a limit of attention."
     )
 
 

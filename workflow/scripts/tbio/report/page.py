@@ -214,6 +214,16 @@ def _protein_difference(protein: pd.DataFrame) -> dict | None:
     }
 
 
+DRAW_FORMATS = {"mean": _percent, "sd": _fmt("{:.3f}"), "min": _percent, "max": _percent}
+
+
+def _performer_vs_exact(comparison: dict | None) -> dict | None:
+    if comparison is None:
+        return None
+    points = {key: f"{100 * comparison[key]:+.1f}" for key in ("difference", "low", "high")}
+    return {**comparison, **points, "margin": f"{100 * comparison['margin']:.0f}"}
+
+
 def page_context(
     title: str,
     t: Tables,
@@ -244,6 +254,7 @@ def page_context(
         "thresholds": {"reached": f"{REACHED:.0%}", "chance": f"{AT_CHANCE:.0%}"},
         "protein": {key: protein.get(key, "?") for key in ("seq_len", "min_separation")},
         "protein_difference": _protein_difference(t.protein),
+        "performer_vs_exact": _performer_vs_exact(t.performer_vs_exact),
         "n_jobs": len(t.jobs),
         "config_yaml": config_yaml,
         "tables": {
@@ -251,6 +262,7 @@ def page_context(
             "controls": view(_named(t.controls_mean), CONTROL_FORMATS, table_id="controls-by-window"),
             "reach": view(_named(t.reach), REACH_FORMATS, table_id="reach"),
             "protein": view(_named(t.protein), ACCURACY_FORMATS, table_id="protein-accuracy"),
+            "draws": view(t.draws_summary, DRAW_FORMATS, table_id="performer-draws"),
             "scaling": view(t.scaling_by_length, SCALING_FORMATS, table_id="attention-scaling"),
             "fits": view(t.fits(), {"slope": _fmt("{:.2f}")}, table_id="attention-scaling-fits"),
             "cost": view(t.cost, COST_FORMATS, total_row="total", table_id="cost-by-rule"),
