@@ -363,3 +363,21 @@ def test_early_stopping_waits_on_the_plateau_but_not_after_learning(accuracies, 
     assert may_stop(TrainConfig(patience=2, min_epochs=3), next_epoch, bad_epochs, history) is (
         bad_epochs >= 2 and next_epoch > 3
     )
+
+
+def test_make_deterministic_sets_the_flags_without_importing_the_compiler():
+    """Deterministic and warn-only on, as torch.use_deterministic_algorithms
+    would set them, but without its ~2 s import of torch._inductor in every job."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scripts = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+    code = (
+        f"import sys; sys.path.insert(0, {str(scripts)!r}); import torch; "
+        "from tbio.train.loop import make_deterministic; make_deterministic(1, 1); "
+        "print(torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(), "
+        "'torch._inductor' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "True", "False"]

@@ -85,7 +85,14 @@ def make_deterministic(seed: int, threads: int) -> None:
     torch.set_num_threads(max(1, int(threads)))
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    # torch.use_deterministic_algorithms also imports torch._inductor, about 2 s
+    # a job, only to set the same flag for compiled code; nothing here is
+    # compiled, so set the eager flag alone where this torch has the setter
+    set_eager_flag = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if set_eager_flag is None:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    else:
+        set_eager_flag(True, warn_only=True)
     # deterministic mode also fills every new tensor with NaN, a few hundred
     # needless writes per step; our kernels never read uninitialised memory
     torch.utils.deterministic.fill_uninitialized_memory = False
