@@ -336,6 +336,20 @@ def test_two_training_runs_on_cuda_give_identical_results(tmp_path, model_name, 
         assert torch.equal(first[name], second[name]), name
 
 
+def test_a_model_memorising_its_training_set_at_chance_stops_waiting_on_the_plateau():
+    """The dilated CNN on the far window: training loss falls, validation
+    loss rises, validation accuracy stays at chance (seed 1 of the default
+    run, epochs 1-4). It stops once its training loss is below half its
+    validation loss; the same history with both losses near ln 2 waits."""
+    config = TrainConfig(patience=2, min_epochs=3, plateau_epochs=9)
+    losses = [(0.697, 0.694), (0.664, 0.717), (0.546, 0.806), (0.387, 1.038)]
+    history = [{"val_accuracy": 0.5, "train_loss": t, "val_loss": v} for t, v in losses]
+    assert not may_stop(config, 4, 2, history[:3])  # 0.546 > 0.403: still waiting
+    assert may_stop(config, 5, 3, history)  # 0.387 < 0.519: memorising
+    flat = [{**h, "train_loss": 0.69, "val_loss": 0.69} for h in history]
+    assert not may_stop(config, 5, 3, flat)
+
+
 def test_used_reach_is_the_radius_that_holds_nine_tenths_of_the_contribution():
     profile = np.zeros(101)
     profile[50] = 5.0  # the readout
@@ -358,7 +372,7 @@ def test_used_reach_is_the_radius_that_holds_nine_tenths_of_the_contribution():
 )
 def test_early_stopping_waits_on_the_plateau_but_not_after_learning(accuracies, bad_epochs, next_epoch, stops):
     config = TrainConfig(patience=2, min_epochs=3, plateau_epochs=6)
-    history = [{"val_accuracy": a} for a in accuracies]
+    history = [{"val_accuracy": a, "train_loss": 0.69, "val_loss": 0.69} for a in accuracies]
     assert may_stop(config, next_epoch, bad_epochs, history) is stops
     assert may_stop(TrainConfig(patience=2, min_epochs=3), next_epoch, bad_epochs, history) is (
         bad_epochs >= 2 and next_epoch > 3

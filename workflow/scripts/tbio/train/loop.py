@@ -52,6 +52,16 @@ class TrainConfig:
 # The best validation accuracy below which a binary classifier (balanced
 # classes: chance is 0.5) counts as not yet learning, for plateau_epochs.
 PLATEAU_ACCURACY = 0.6
+# A model at chance whose training loss has fallen below this share of its
+# validation loss has fit its training set without learning the rule: it is
+# memorising, not on the plateau before learning (where both losses stay
+# near ln 2), so the plateau wait ends for it.
+MEMORISED_LOSS_RATIO = 0.5
+
+
+def memorising(history: list[dict]) -> bool:
+    """The last epoch's training loss below MEMORISED_LOSS_RATIO of its validation loss."""
+    return bool(history) and history[-1]["train_loss"] < MEMORISED_LOSS_RATIO * history[-1]["val_loss"]
 
 
 def may_stop(config: TrainConfig, next_epoch: int, bad_epochs: int, history: list[dict]) -> bool:
@@ -59,11 +69,12 @@ def may_stop(config: TrainConfig, next_epoch: int, bad_epochs: int, history: lis
     ``min_delta`` drop in validation loss, never before ``min_epochs``, and
     while every epoch so far was at chance, never before ``plateau_epochs``:
     a model on the plateau that precedes sudden learning gets that long to
-    leave it, one that has learned stops as soon as it stops improving."""
+    leave it, one that has learned stops as soon as it stops improving, and
+    one that is memorising its training set at chance stops too."""
     if bad_epochs < config.patience or next_epoch <= config.min_epochs:
         return False
     at_chance = max((h["val_accuracy"] for h in history), default=0.0) < PLATEAU_ACCURACY
-    return not (at_chance and next_epoch <= config.plateau_epochs)
+    return not (at_chance and not memorising(history) and next_epoch <= config.plateau_epochs)
 
 
 @dataclass

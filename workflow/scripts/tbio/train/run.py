@@ -27,6 +27,7 @@ from .loop import (
     fit,
     load_arrays,
     make_deterministic,
+    memorising,
     nondeterministic_ops,
     pick_device,
 )
@@ -106,11 +107,15 @@ def train_job(
         log(f"test: accuracy {scores['accuracy']:.4f} auroc {scores['auroc']:.4f} (best epoch {result.best_epoch})")
         best_val = max((h["val_accuracy"] for h in result.history), default=0.0)
         if train_config.plateau_epochs and best_val < PLATEAU_ACCURACY:
-            log(
-                f"warning: validation accuracy never reached {PLATEAU_ACCURACY} in {len(result.history)} epochs: "
-                f"if this model should learn the task, it may not have left the plateau at chance yet "
-                f"(halve batch_size, raise plateau_epochs and epochs)"
+            last = result.history[-1]
+            why = (
+                f"it fit its training set without learning the rule (training loss {last['train_loss']:.3f}, "
+                f"validation loss {last['val_loss']:.3f})"
+                if memorising(result.history)
+                else "if this model should learn the task, it may not have left the plateau at chance yet "
+                "(halve batch_size, raise plateau_epochs and epochs)"
             )
+            log(f"warning: validation accuracy never reached {PLATEAU_ACCURACY} in {len(result.history)} epochs: {why}")
 
         checkpoint = {
             "model": model_name,
