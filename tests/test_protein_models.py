@@ -94,11 +94,11 @@ def test_accuracy_over_draws_scores_fresh_projections_and_puts_the_trained_one_b
         before = model(x)
     layers = [m for m in model.modules() if isinstance(m, FavorAttention)]
     trained = [layer.projection.clone() for layer in layers]
-    table = accuracy_over_draws(model, x, y.long(), [4, 32], 3, 16, torch.device("cpu"), trained_accuracy=0.123)
+    table = accuracy_over_draws(model, x, y.long(), [4, 16, 32], 3, 2, 16, torch.device("cpu"), trained_accuracy=0.123)
     assert list(table.columns) == ["nb_features", "draw", "test_accuracy"]
-    assert len(table) == 1 + 2 * 3
     assert table.iloc[0].tolist() == [16, TRAINED, 0.123]
-    assert sorted(table.loc[table["draw"] != TRAINED, "nb_features"].unique()) == [4, 32]
+    fresh = table[table["draw"] != TRAINED].groupby("nb_features").size().to_dict()
+    assert fresh == {4: 2, 16: 3, 32: 2}  # 3 draws at the trained 16 features, 2 at each other count
     assert table["test_accuracy"].between(0, 1).all()
     # the model is as it was: same projections, same outputs
     assert all(torch.equal(layer.projection, p) for layer, p in zip(layers, trained))

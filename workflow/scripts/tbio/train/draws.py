@@ -4,8 +4,8 @@ A trained Performer carries the projection it ended training with; its test
 accuracy with that one draw says little about FAVOR+, whose estimate changes
 with every draw. ``accuracy_over_draws`` scores the test split again with
 fresh orthogonal projections (from a stream no training draw uses), at the
-trained number of features and at others: the spread over draws, and how
-accuracy falls as features are taken away.
+trained number of features (the spread over draws) and, with fewer draws, at
+others (how accuracy changes as features are taken away or added).
 """
 
 from __future__ import annotations
@@ -37,21 +37,25 @@ def accuracy_over_draws(
     y: torch.Tensor,
     nb_features: list[int],
     draws: int,
+    sweep_draws: int,
     batch_size: int,
     device: torch.device,
     trained_accuracy: float,
 ) -> pd.DataFrame:
     """``nb_features, draw, test_accuracy``: the trained draw (``draw`` =
-    "trained"), then ``draws`` fresh projections for every count in
-    ``nb_features``. The model's own projections are put back afterwards."""
+    "trained"), then ``draws`` fresh projections at the trained feature count
+    and ``sweep_draws`` at every other count in ``nb_features``. The model's
+    own projections are put back afterwards."""
     layers = [module for module in model.modules() if isinstance(module, FavorAttention)]
     if not layers:
         raise ValueError("accuracy_over_draws needs a model with FAVOR+ attention layers")
-    rows = [{"nb_features": layers[0].nb_features, "draw": TRAINED, "test_accuracy": trained_accuracy}]
+    trained_count = layers[0].nb_features
+    rows = [{"nb_features": trained_count, "draw": TRAINED, "test_accuracy": trained_accuracy}]
     trained = [layer.projection for layer in layers]
+    counts = [trained_count] + [count for count in nb_features if count != trained_count]
     try:
-        for count in nb_features:
-            for draw in range(draws):
+        for count in counts:
+            for draw in range(draws if count == trained_count else sweep_draws):
                 for layer in layers:
                     layer.projection = fresh_projection(layer, count, draw).to(device)
                 accuracy = evaluate(model, x, y, batch_size, device)["accuracy"]

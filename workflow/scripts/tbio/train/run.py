@@ -71,7 +71,7 @@ def train_job(
     held-out-distance set) the accuracy at every exact distance goes to
     ``by_distance_path``. A Performer with ``draws_path`` is scored again over
     fresh random-feature draws (``draws.accuracy_over_draws``; settings
-    test_draws and test_nb_features). ``window``: the training distances (low, high)."""
+    test_draws, sweep_draws and test_nb_features). ``window``: the training distances (low, high)."""
     make_deterministic(seed, threads)
     device = pick_device()
     train = load_arrays(arrays["x_train"], arrays["y_train"])
@@ -149,6 +149,7 @@ def train_job(
                 *test,
                 counts,
                 settings.get("test_draws", 10),
+                settings.get("sweep_draws", 5),
                 train_config.batch_size,
                 device,
                 scores["accuracy"],
