@@ -64,6 +64,23 @@ def memorising(history: list[dict]) -> bool:
     return bool(history) and history[-1]["train_loss"] < MEMORISED_LOSS_RATIO * history[-1]["val_loss"]
 
 
+# Between chance and this validation accuracy a model is climbing: an epoch
+# that raises its best accuracy by CLIMB_STEP is progress even where the
+# validation loss has not yet dropped by min_delta (as learning sets in, the
+# loss lags the accuracy: a model at 0.62 and rising must not stop there).
+CLIMBING_BELOW = 0.9
+CLIMB_STEP = 0.01
+
+
+def climbing(history: list[dict]) -> bool:
+    """The last epoch raised the best validation accuracy by CLIMB_STEP, to at
+    least PLATEAU_ACCURACY and still below CLIMBING_BELOW."""
+    if not history:
+        return False
+    last, before = history[-1]["val_accuracy"], max((h["val_accuracy"] for h in history[:-1]), default=0.0)
+    return PLATEAU_ACCURACY <= last < CLIMBING_BELOW and last >= before + CLIMB_STEP
+
+
 def may_stop(config: TrainConfig, next_epoch: int, bad_epochs: int, history: list[dict]) -> bool:
     """Early stopping before ``next_epoch``: ``patience`` epochs without a
     ``min_delta`` drop in validation loss, never before ``min_epochs``, and
@@ -278,7 +295,7 @@ def fit(
             best_loss, best_epoch, bad_epochs = scores["loss"], epoch, 0
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         else:
-            bad_epochs += 1
+            bad_epochs = 0 if climbing(history) else bad_epochs + 1
         log(
             f"epoch {epoch}: train_loss {total / count:.4f} val_loss {scores['loss']:.4f} "
             f"val_accuracy {scores['accuracy']:.3f} ({elapsed:.1f} s)"
