@@ -85,7 +85,8 @@ def test_bad_settings_name_the_key():
 
 def test_accuracy_over_draws_scores_fresh_projections_and_puts_the_trained_one_back():
     from tbio.models.favor import FavorAttention
-    from tbio.train.draws import TRAINED, accuracy_over_draws, fresh_projection
+    from tbio.train import TRAINED_DRAW as TRAINED
+    from tbio.train.draws import accuracy_over_draws, fresh_projection
 
     model = build("performer", depth=2)
     x, y = tiny_batch(64)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data.layout import window_centre, window_name, window_of
-from ..train import CONTROLS
+from ..train import CONTROLS, TRAINED_DRAW
 from .analysis import per_length
 
 SUMMARY_COLUMNS = [
@@ -401,8 +401,10 @@ def scaling_table(scaling: pd.DataFrame) -> pd.DataFrame:
 MATCH_MARGIN = 0.02
 # two-sided 95% quantiles of Student's t by degrees of freedom (a larger df
 # takes the next smaller one listed: a wider, never narrower, interval)
-T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
-T_975 |= {10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 30: 2.042, 60: 2.000, 120: 1.980}
+T_975 = {
+    **{1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262},
+    **{10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 30: 2.042, 60: 2.000, 120: 1.980},
+}
 
 
 def t_quantile_975(df: int) -> float:
@@ -412,22 +414,17 @@ def t_quantile_975(df: int) -> float:
 
 def performer_draws(paths: list[str]) -> pd.DataFrame:
     """``seed, nb_features, draw, test_accuracy`` of every Performer job's
-    draws.tsv (the seed from its path: .../seed<seed>/draws.tsv)."""
-    frames = []
-    for path in paths:
-        match = re.search(r"seed(\d+)/[^/]+$", Path(path).as_posix())
-        if match is None:
-            raise ValueError(f"cannot read the seed from {path}: expected .../seed<seed>/draws.tsv")
-        frames.append(pd.read_csv(path, sep="\t", dtype={"draw": str}).assign(seed=int(match[1])))
+    draws.tsv (the seed from its path, as for every per-model table)."""
     columns = ["seed", "nb_features", "draw", "test_accuracy"]
-    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    table = load_per_model_tables(paths)
+    return table[columns].astype({"draw": str}) if len(table) else pd.DataFrame(columns=columns)
 
 
 def draws_summary(draws: pd.DataFrame) -> pd.DataFrame:
     """Per feature count: the fresh draws over every seed (``runs`` of them),
     mean, sd, min and max of test accuracy; first, the draws the models
     trained with (one per seed)."""
-    trained = draws["draw"] == "trained"
+    trained = draws["draw"] == TRAINED_DRAW
     rows = []
     for label, part in (("trained with", draws[trained]), ("fresh", draws[~trained])):
         for count, group in part.groupby("nb_features"):
@@ -454,13 +451,13 @@ def performer_vs_exact(draws: pd.DataFrame, summary: pd.DataFrame, margin: float
     (draws are nested in seeds, so the seeds are the units). ``verdict``:
     "match" when the whole interval lies above -margin, "worse" when it lies
     below, else "undecided". None without both models on two seeds or more."""
-    trained = draws[draws["draw"] == "trained"]
+    trained = draws[draws["draw"] == TRAINED_DRAW]
     protein = summary[summary["task"] == "protein"]
     exact = protein[protein["model"] == "transformer"].set_index("seed")["test_accuracy"]
     if trained.empty or exact.empty:
         return None
     count = int(trained["nb_features"].iloc[0])
-    fresh = draws[(draws["draw"] != "trained") & (draws["nb_features"] == count)]
+    fresh = draws[(draws["draw"] != TRAINED_DRAW) & (draws["nb_features"] == count)]
     per_seed = fresh.groupby("seed")["test_accuracy"].mean()
     seeds = sorted(set(per_seed.index) & set(exact.index))
     if len(seeds) < 2:

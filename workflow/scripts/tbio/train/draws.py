@@ -17,9 +17,8 @@ from torch import nn
 
 from tbio.models.favor import FavorAttention, gaussian_orthogonal_random_matrix
 
+from . import TRAINED_DRAW
 from .loop import evaluate
-
-TRAINED = "trained"  # the draw column's value for the projection the model ended training with
 
 
 def fresh_projection(layer: FavorAttention, nb_features: int, draw: int) -> torch.Tensor:
@@ -50,7 +49,7 @@ def accuracy_over_draws(
     if not layers:
         raise ValueError("accuracy_over_draws needs a model with FAVOR+ attention layers")
     trained_count = layers[0].nb_features
-    rows = [{"nb_features": trained_count, "draw": TRAINED, "test_accuracy": trained_accuracy}]
+    rows = [{"nb_features": trained_count, "draw": TRAINED_DRAW, "test_accuracy": trained_accuracy}]
     trained = [layer.projection for layer in layers]
     counts = [trained_count] + [count for count in nb_features if count != trained_count]
     try:

@@ -15,6 +15,7 @@ import torch
 
 from ..data.layout import window_centre
 from ..models import build_model
+from . import TRAINED_DRAW
 from .controls import accuracy_by_distance, control_accuracies
 from .draws import accuracy_over_draws
 from .interpret import centre_attention, gradient_times_input, used_reach_bp
@@ -143,18 +144,17 @@ def train_job(
             _write_atomic(Path(by_distance_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
 
         if draws_path:
-            counts = settings.get("test_nb_features", [])
             table = accuracy_over_draws(
                 model,
                 *test,
-                counts,
-                settings.get("test_draws", 10),
-                settings.get("sweep_draws", 5),
+                settings["test_nb_features"],
+                settings["test_draws"],
+                settings["sweep_draws"],
                 train_config.batch_size,
                 device,
                 scores["accuracy"],
             )
-            fresh = table[table["draw"] != "trained"].groupby("nb_features")["test_accuracy"]
+            fresh = table[table["draw"] != TRAINED_DRAW].groupby("nb_features")["test_accuracy"]
             log(
                 "over fresh feature draws: "
                 + ", ".join(
