@@ -156,13 +156,13 @@ def candidates(value, siblings: list):
     if isinstance(value, int):
         return same_kind + [value * 2 + 1, value * 2, value + 1, value + 2, max(value - 1, 0)]
     if isinstance(value, float):
-        return same_kind + [value * 2 + 0.1, value / 2]
+        return same_kind + [value * 2 + 0.1, value / 2, (value + 1) / 2]
     if isinstance(value, list):
         return same_kind + [value[:-1], value + [value[-1] * 2], value[::-1]]
     if isinstance(value, str):
         return same_kind + [value[::-1], value[1:] + value[0], "learned", "sinusoidal", "JASPAR2018"]
     if value is None:
-        return [100_000]
+        return [100_000, 0.99]
     raise AssertionError(f"no candidate values for {value!r}")
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch import nn
 from simulated import dna_records
 
 from tbio.data.encode import encode
@@ -42,7 +43,13 @@ def test_auroc_and_accuracy_against_hand_counts():
     assert accuracy(labels, np.array([0.1, 0.6, 0.7, 0.2])) == 0.5
 
 
-def train(config, resume_path=None, crash_after=None):
+def separable_arrays(n, seed):
+    """Random 128-bp one-hot whose label is the base at the readout (A or C: 1), which any CNN learns at once."""
+    bases = torch.randint(0, 4, (n, 128), generator=torch.Generator().manual_seed(seed))
+    return nn.functional.one_hot(bases, 4).to(torch.uint8), (bases[:, 64] <= 1).long()
+
+
+def train(config, resume_path=None, crash_after=None, separable=False):
     make_deterministic(config.seed, 1)
     model, _ = build_model("cnn", {"channels": 8, "dilations": [1, 2]}, 128, 4)
 
@@ -50,7 +57,17 @@ def train(config, resume_path=None, crash_after=None):
         if crash_after and line.startswith(f"epoch {crash_after + 1}:"):
             raise KeyboardInterrupt("simulated kill")
 
-    result = fit(model, arrays(96, 1), arrays(32, 2), config, torch.device("cpu"), resume_path, "key", log)
+    data = separable_arrays if separable else arrays
+    result = fit(
+        model,
+        data(384 if separable else 96, 1),
+        data(64 if separable else 32, 2),
+        config,
+        torch.device("cpu"),
+        resume_path,
+        "key",
+        log,
+    )
     return model, result
 
 
@@ -395,6 +412,18 @@ def test_early_stopping_waits_on_the_plateau_but_not_after_learning(accuracies, 
     assert may_stop(TrainConfig(patience=2, min_epochs=3), next_epoch, bad_epochs, history) is (
         bad_epochs >= 2 and next_epoch > 3
     )
+
+
+def test_reaching_the_stop_accuracy_ends_training_whatever_the_other_rules_say():
+    config = TrainConfig(patience=2, min_epochs=3, plateau_epochs=6, stop_accuracy=0.99)
+    history = [{"val_accuracy": a, "train_loss": 0.1, "val_loss": 0.1} for a in (0.5, 0.99)]
+    assert may_stop(config, 3, 0, history)  # before min_epochs, within patience, improving
+    assert not may_stop(config, 3, 0, history[:1] + [{**history[1], "val_accuracy": 0.985}])
+    assert not may_stop(TrainConfig(patience=2, min_epochs=3), 3, 0, history)  # off by default
+    # in a real run: a model that learns the task stops at the first epoch at 0.95
+    model, result = train(TrainConfig(epochs=8, batch_size=16, seed=5, lr=0.01, stop_accuracy=0.95), separable=True)
+    accuracies = [h["val_accuracy"] for h in result.history]
+    assert accuracies[-1] >= 0.95 and all(a < 0.95 for a in accuracies[:-1]) and len(accuracies) < 8
 
 
 def test_make_deterministic_sets_the_flags_without_importing_the_compiler():

@@ -39,6 +39,9 @@ class TrainConfig:
     # keep waiting for learning to set in up to this epoch (0: no such wait)
     plateau_epochs: int = 0
     min_delta: float = 1e-3  # a smaller drop in validation loss does not count as progress
+    # stop once an epoch's validation accuracy reaches this (None: never): the
+    # model has learned the task; more epochs would only sharpen its loss
+    stop_accuracy: float | None = None
     weight_decay: float = 0.01
     warmup_steps: int = 50
     seed: int = 0
@@ -87,7 +90,10 @@ def may_stop(config: TrainConfig, next_epoch: int, bad_epochs: int, history: lis
     while every epoch so far was at chance, never before ``plateau_epochs``:
     a model on the plateau that precedes sudden learning gets that long to
     leave it, one that has learned stops as soon as it stops improving, and
-    one that is memorising its training set at chance stops too."""
+    one that is memorising its training set at chance stops too. An epoch
+    at ``stop_accuracy`` or above ends training whatever the rest says."""
+    if config.stop_accuracy is not None and history and history[-1]["val_accuracy"] >= config.stop_accuracy:
+        return True
     if bad_epochs < config.patience or next_epoch <= config.min_epochs:
         return False
     at_chance = max((h["val_accuracy"] for h in history), default=0.0) < PLATEAU_ACCURACY
