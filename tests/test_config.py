@@ -154,7 +154,7 @@ def test_values_in_another_form_that_means_the_same_are_read_as_the_schema_types
     assert filled["dna"]["seq_len"] == 256 and type(filled["dna"]["seq_len"]) is int
     assert filled["dna"]["windows"] == [[10, 20]] and all(type(d) is int for d in filled["dna"]["windows"][0])
     assert filled["dna"]["n_train"] == 300 and filled["models"]["performer"]["feature_seed"] is None
-    assert filled["approximation"] == {"features": [16, 64], "draws": 3}
+    assert filled["approximation"] == {"features": [16, 64], "draws": 3, "logit_stds": [0.125, 0.35, 1.0]}
     # strings where the schema takes strings stay strings
     config["dna"]["promoters"] = ["TATAAAAGG", "POL011.1"]
     assert validate_config(config, SCHEMA, validate)["dna"]["promoters"] == ["TATAAAAGG", "POL011.1"]

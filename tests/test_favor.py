@@ -219,3 +219,43 @@ def test_scaling_benchmark_says_where_it_measured():
 def test_default_chunks_suit_the_device(device, rows):
     # 8 heads x 256 features: a 4 MiB feature block on the CPU, 128 MiB on a GPU
     assert default_chunk_size(8, 256, device) == rows
+
+
+def test_the_approximation_table_names_its_inputs_and_scores_uniform_attention_once_per_draw():
+    from tbio.bench.attention import SyntheticInputs, approximation_error
+
+    flat, peaked = SyntheticInputs(64, 16, logit_std=1e-4), SyntheticInputs(64, 16, logit_std=1.0)
+    table = approximation_error([8, 32], draws=3, inputs=flat)
+    assert list(table.columns) == ["inputs", "features", "kind", "draw", "rel_error"]
+    assert (table["inputs"] == "synthetic_std0.0001").all()
+    uniform = table[table["kind"] == "uniform"]
+    assert uniform["draw"].tolist() == [0, 1, 2] and uniform["features"].isna().all()
+    assert len(table) == 3 * (2 * 2 + 1)
+    # logits all but equal: softmax attention is the mean of V, and uniform is exact
+    assert uniform["rel_error"].max() < 1e-3
+    peaked_uniform = approximation_error([8], draws=3, inputs=peaked).query("kind == 'uniform'")["rel_error"]
+    assert peaked_uniform.min() > 0.1  # peaked attention is far from the mean of V
+
+
+def test_captured_q_k_v_are_the_ones_each_attention_layer_attends_with():
+    """The captured q, k, v of every layer and head, put through exact
+    attention, give what the layers fed to their output projections."""
+    from tbio.bench.attention import approximation_error, capture_qkv
+    from tbio.models import build_model
+    from tbio.models.blocks import merge_heads
+
+    torch.manual_seed(0)
+    model, _ = build_model("transformer", {"dim": 16, "heads": 2, "depth": 2, "kmer": 3}, 40, 20)
+    x = torch.nn.functional.one_hot(torch.randint(0, 20, (3, 40)), 20).to(torch.uint8)
+    attended = []
+    for block in model.blocks:
+        block.attention.to_out.register_forward_pre_hook(lambda module, args: attended.append(args[0]))
+    captured = capture_qkv(model, x, "trained_transformer")
+    assert captured.q.shape == (3, 2 * 2, 41, 8) and captured.q.dtype == torch.float64 and len(captured) == 3
+    for layer in range(2):
+        heads = slice(2 * layer, 2 * layer + 2)
+        out = exact_attention(captured.q[:, heads], captured.k[:, heads], captured.v[:, heads])
+        assert torch.allclose(merge_heads(out).float(), attended[layer], atol=1e-5)
+    table = approximation_error([8], draws=5, inputs=captured)
+    assert table["draw"].max() == 2  # capped at the three sequences captured
+    assert (table["inputs"] == "trained_transformer").all()

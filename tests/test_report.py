@@ -100,6 +100,35 @@ def write_benchmark(path: Path, seconds: float, rss: float, cpu) -> str:
     return str(path)
 
 
+def approximation_rows() -> pd.DataFrame:
+    """The approximation table as the rule writes it, for two inputs: on the
+    synthetic one orthogonal features drop below uniform attention (0.2) from
+    64 features, iid ones from 256; on the trained one neither does (0.05)."""
+    rows = []
+    for inputs, uniform in (("synthetic_std0.35", 0.2), ("trained_performer", 0.05)):
+        for d in range(3):
+            rows.append((inputs, None, "uniform", d, uniform))
+            for m in (16, 64, 256):
+                for kind, c in (("orthogonal", 1.2), ("iid", 1.8)):
+                    rows.append((inputs, m, kind, d, c * m**-0.5 * (1 + 0.05 * d)))
+    return pd.DataFrame(rows, columns=["inputs", "features", "kind", "draw", "rel_error"])
+
+
+def test_the_fewest_features_at_which_favor_beats_uniform_attention_per_inputs(tmp_path):
+    path = tmp_path / "approximation.tsv"
+    approximation_rows().to_csv(path, sep="\t", index=False)  # empty features for uniform, as the rule writes
+    summary = aggregate.approximation_summary(pd.read_csv(path, sep="\t"))
+    assert summary["inputs"].unique().tolist() == ["synthetic_std0.35", "trained_performer"]
+    assert summary[summary["kind"] == "uniform"]["draws"].tolist() == [3, 3]
+    table = aggregate.approximation_vs_uniform(summary).set_index("inputs")
+    # 1.2 / 8 = 0.15 < 0.2 at 64 features; 1.8 / 16 = 0.1125 < 0.2 at 256; never below 0.05
+    assert table.loc["synthetic_std0.35", "orthogonal_beats_uniform_from"] == 64
+    assert table.loc["synthetic_std0.35", "iid_beats_uniform_from"] == 256
+    assert pd.isna(table.loc["trained_performer", "orthogonal_beats_uniform_from"])
+    assert table.loc["trained_performer", "uniform_error"] == pytest.approx(0.05)
+    assert table.attrs["most_features"] == 256
+
+
 def scaling_rows(favor_faster_from: int | None = 2048, lengths=(512, 1024, 2048, 4096, 8192, 16384)) -> pd.DataFrame:
     """FAVOR+ linear, exact quadratic, crossing at ``favor_faster_from``."""
     rows = []
@@ -204,15 +233,7 @@ def write_run(root: Path, dna_sets: list[str], seeds=(1, 2, 3)) -> ReportInputs:
     benchmarks.append(write_benchmark(job, 1.5, 80, "-"))
     approximation = root / "results/report/approximation.tsv"
     approximation.parent.mkdir(parents=True)
-    pd.DataFrame(
-        [
-            (m, kind, c * m**-0.5 * (1 + 0.05 * d))
-            for m in (16, 64, 256)
-            for kind, c in (("orthogonal", 0.8), ("iid", 1.0))
-            for d in range(3)
-        ],
-        columns=["features", "kind", "rel_error"],
-    ).to_csv(approximation, sep="\t", index=False)
+    approximation_rows().to_csv(approximation, sep="\t", index=False)
     scaling = root / "results/report/attention_scaling.tsv"
     scaling_rows().to_csv(scaling, sep="\t", index=False)
     windows = [list(window(d)) for d in dna_sets if d != "user"]
@@ -727,6 +748,17 @@ def test_build_report_writes_everything_and_the_page_shows_the_summary_numbers(r
     assert "matches exact attention within the margin" in page
     numbers = pd.read_csv(out / "figures" / "headline_numbers.tsv", sep="\t").set_index("key")
     assert numbers.loc["performer_accuracy", "value"] == pytest.approx(0.91)
+    # the approximation: where FAVOR+ beats uniform attention, per inputs, in the caption and its table
+    assert (
+        "on synthetic, logit std 0.35 uniform attention is off by 0.2, and orthogonal FAVOR+ beats it from m = 64"
+        in page
+    )
+    assert (
+        "on the trained Performer&#39;s q, k, v uniform attention is off by 0.05, and orthogonal FAVOR+ does not"
+        in page
+    )
+    assert 'id="approximation-vs-uniform"' in page
+    assert (out / "figures" / "approximation_vs_uniform.tsv").exists()
 
 
 def test_accuracy_by_distance_and_controls_are_written_beside_the_summary(run, tmp_path):

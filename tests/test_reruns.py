@@ -98,7 +98,14 @@ TOY = yaml.safe_load((ROOT / "config/test.yaml").read_text())
 DNA_MODELS = ["cnn", "cnn_dilated", "cnn_global", "enformer"]
 DNA_TRAINING = {f"train_{model}": 4 for model in DNA_MODELS}
 DNA_SIDE = {"simulate_dna": 2, "simulate_dna_probe": 1, "encode_onehot": 7, **DNA_TRAINING}
-PROTEIN_SIDE = {"simulate_protein": 1, "encode_onehot": 3, "train_performer": 2, "train_transformer": 2}
+# the approximation rule reads the first seed's trained protein models too
+PROTEIN_SIDE = {
+    "simulate_protein": 1,
+    "encode_onehot": 3,
+    "train_performer": 2,
+    "train_transformer": 2,
+    "attention_approximation": 1,
+}
 # jobs that each settings group reaches in the toy run (2 windows, 2 seeds); the
 # report prints the whole config, so it reruns on every change
 JOBS_OF_SECTION = {
@@ -106,13 +113,13 @@ JOBS_OF_SECTION = {
     "models.cnn_dilated": {"train_cnn_dilated": 4},
     "models.cnn_global": {"train_cnn_global": 4},
     "models.enformer": {"train_enformer": 4},
-    "models.performer": {"train_performer": 2},
-    "models.transformer": {"train_transformer": 2},
+    "models.performer": {"train_performer": 2, "attention_approximation": 1},
+    "models.transformer": {"train_transformer": 2, "attention_approximation": 1},
     "dna": DNA_SIDE,
     "protein": PROTEIN_SIDE,
     "approximation": {"attention_approximation": 1},
     "scaling": {"attention_scaling": 1},
-    "threads": {**DNA_TRAINING, "train_performer": 2, "train_transformer": 2},
+    "threads": {**DNA_TRAINING, "train_performer": 2, "train_transformer": 2, "attention_approximation": 1},
     "use_gpu": {},  # asks the cluster for a GPU; changes no result
     "memory_limit_mb": {},  # a check before any job; changes no result
 }

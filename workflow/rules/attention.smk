@@ -5,14 +5,18 @@
 
 rule attention_approximation:
     input:
-        code=library_files("models/favor", "bench/attention"),
+        code=library_files("models/favor", "models/blocks", "bench/attention"),
+        # the first seed's trained models, whose own q, k and v are inputs too
+        performer=protein_models("performer", "checkpoint.pt")[0],
+        transformer=protein_models("transformer", "checkpoint.pt")[0],
+        x_test=encoded_arrays("protein")["x_test"],
     output:
         report(
             "results/report/approximation.tsv",
             caption="../report/approximation.rst",
             category="Protein",
             subcategory="FAVOR+ approximation",
-            labels={"table": "relative error per random-feature draw", "models": "FAVOR+ vs exact attention"},
+            labels={"table": "relative error per draw and inputs", "models": "FAVOR+ and uniform vs exact attention"},
         ),
     log:
         "results/logs/attention_approximation/approximation.log",

@@ -416,15 +416,26 @@ def training_bytes(config: dict, name: str) -> int:
 # --- benchmarks and report ------------------------------------------------------------------------
 
 
-def approximation_bytes(config: dict) -> int:
-    """A row object per (draw, features, kind); per draw the float64 inputs of
-    256 tokens; at the most features m the projection (drawn in float32,
-    orthogonalised, as float64) and (256, m) float64 feature blocks."""
+def approximation_rows(config: dict) -> int:
+    """Rows of the approximation table: per inputs (each logit scale, two
+    trained models) and draw, one per (features, kind) and one uniform."""
     section = config["approximation"]
-    features = section["features"]
-    rows = section["draws"] * len(features) * 2
-    most = max(features)
-    return int(rows * ROW_OBJECT_BYTES + most * 64 * (4 * 3 + 8 * 2) + 3 * 8 * 256 * most + 8 * 256 * 256 * 8)
+    return section["draws"] * (len(section["features"]) * 2 + 1) * (len(section["logit_stds"]) + 2)
+
+
+def approximation_bytes(config: dict) -> int:
+    """A row object per row of the table; per draw the float64 inputs of 256
+    tokens; at the most features m the projection (drawn in float32,
+    orthogonalised, as float64) and (256, m) float64 feature blocks; the
+    trained models' q, k, v (float64, both models' widths) for ``draws``
+    protein test sequences and the forward pass that computes them."""
+    section = config["approximation"]
+    most = max(section["features"])
+    tokens = min(section["draws"], split_sizes(config, "protein")["test"]) * (config["protein"]["seq_len"] + 1)
+    width = max(config["models"][m]["dim"] * config["models"][m].get("depth", 1) for m in ("performer", "transformer"))
+    captured = 2 * 3 * 8 * tokens * width + 12 * FLOAT * tokens * width
+    synthetic = most * 64 * (4 * 3 + 8 * 2) + 3 * 8 * 256 * most + 8 * 256 * 256 * 8
+    return int(approximation_rows(config) * ROW_OBJECT_BYTES + synthetic + captured)
 
 
 SCALING_HEADS, SCALING_HEAD_DIM, SCALING_FEATURES = 4, 64, 256  # tbio.bench.attention defaults
@@ -453,10 +464,8 @@ def report_bytes(config: dict) -> int:
     """The test labels of every window and the approximation table, read by pandas."""
     windows = 1 if config["dna"].get("input") else len(config["dna"]["windows"])
     tests = split_sizes(config, "dna")["test"] * windows
-    section = config["approximation"]
-    rows = section["draws"] * len(section["features"]) * 2
     runs = len(config["seeds"]) * 8 * windows
-    return tests * TABLE_ROW_BYTES + rows * 200 + runs * config["dna"]["seq_len"] * 100
+    return tests * TABLE_ROW_BYTES + approximation_rows(config) * 200 + runs * config["dna"]["seq_len"] * 100
 
 
 # --- the estimate ------------------------------------------------------------------------------------

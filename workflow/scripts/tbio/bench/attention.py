@@ -1,7 +1,9 @@
 """FAVOR+ against exact softmax attention: approximation error and scaling.
 
 ``approximation_error``: relative Frobenius error of the FAVOR+ output
-against exact attention, per number of random features, orthogonal vs iid.
+against exact attention, per number of random features, orthogonal vs iid,
+and of uniform attention (the mean of V), on synthetic inputs at a chosen
+logit scale or on q, k, v captured from a trained model (``capture_qkv``).
 
 ``attention_scaling``: forward+backward seconds and peak memory of one
 attention core (q, k, v -> output; the projections around it cost the same
@@ -47,16 +49,20 @@ class SyntheticInputs:
     The norm decides the answer: FAVOR+'s variance grows like exp(|q + k|²/√d),
     so at head_dim 64 unit Gaussian q and k (|q|²/√d = 8, logit std 1) give
     errors above 200 % even at 1024 features, and the mean over draws is ruled
-    by a few draws in the heavy tail. The default, logit_std 0.125 at
-    head_dim 64, puts |q|²/√d and |k|²/√d at 1: the scale of trained attention
-    here (our protein models' heads end with a median |q|²/√d of 1.3-1.5 and
-    |k|²/√d of 3-5, logit std 0.26-0.37 over all queries), on its kind side.
+    by a few draws in the heavy tail. At logit_std 0.125 and head_dim 64,
+    |q|²/√d and |k|²/√d are 1, but the attention is then almost uniform: the
+    mean of V is within 0.17 of it. Hence several scales (``approximation.logit_stds``)
+    and the trained models' own q and k (``CapturedInputs``).
     """
 
     seq_len: int = 256
     head_dim: int = 64
     logit_std: float = 0.125
     model_dim: int = 256
+
+    @property
+    def name(self) -> str:
+        return f"synthetic_std{self.logit_std:g}"
 
     def draw(self, generator: torch.Generator, dtype: torch.dtype = torch.float64):
         seq_len, head_dim, logit_std, model_dim = self.seq_len, self.head_dim, self.logit_std, self.model_dim
@@ -69,19 +75,85 @@ class SyntheticInputs:
         v = tokens @ w_v / math.sqrt(model_dim)
         return tuple(t[None, None] for t in (q, k, v))
 
+    def problem(self, draw: int, seed: int):
+        """The q, k, v of draw ``draw``: its own generator, so every draw is reproducible alone."""
+        return self.draw(torch.Generator().manual_seed(seed * 1_000_003 + draw))
+
+    def __len__(self) -> int:
+        return 2**31  # any number of draws
+
+
+@dataclass(frozen=True)
+class CapturedInputs:
+    """q, k, v that a trained model's attention layers computed on real
+    sequences (``capture_qkv``): (sequences, layers * heads, seq_len, head_dim)
+    each; draw i is sequence i, every layer and head."""
+
+    name: str
+    q: torch.Tensor
+    k: torch.Tensor
+    v: torch.Tensor
+
+    @property
+    def head_dim(self) -> int:
+        return self.q.shape[-1]
+
+    def problem(self, draw: int, seed: int):
+        return tuple(t[draw : draw + 1] for t in (self.q, self.k, self.v))
+
+    def __len__(self) -> int:
+        return len(self.q)
+
+
+@torch.no_grad()
+def capture_qkv(model: torch.nn.Module, x: torch.Tensor, name: str) -> CapturedInputs:
+    """The q, k, v every attention sublayer (``blocks.MultiHeadAttention``) of
+    ``model`` computes on one-hot ``x`` (n, seq_len, channels), in float64,
+    layers stacked along the head axis."""
+    from tbio.models.blocks import MultiHeadAttention, split_heads
+
+    layers = [m for m in model.modules() if isinstance(m, MultiHeadAttention)]
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no attention layer to capture q, k and v from")
+    captured: list[list[torch.Tensor]] = [[] for _ in layers]
+
+    def keep(index):
+        def hook(module, args):
+            captured[index] = [split_heads(t, module.heads) for t in module.to_qkv(args[0]).chunk(3, dim=-1)]
+
+        return hook
+
+    handles = [layer.register_forward_pre_hook(keep(i)) for i, layer in enumerate(layers)]
+    model.eval()
+    try:
+        model(x.float())
+    finally:
+        for handle in handles:
+            handle.remove()
+    q, k, v = (torch.cat([captured[i][j] for i in range(len(layers))], dim=1).double() for j in range(3))
+    return CapturedInputs(name, q, k, v)
+
 
 def relative_error(estimate: torch.Tensor, exact: torch.Tensor) -> float:
     return float(torch.linalg.norm(estimate - exact) / torch.linalg.norm(exact))
+
+
+def uniform_attention(v: torch.Tensor) -> torch.Tensor:
+    """Every query attending equally to every key: the mean of V at each
+    position, the baseline an approximation of softmax attention must beat."""
+    return v.mean(dim=-2, keepdim=True).expand_as(v)
 
 
 def approximation_error(
     features_list: Sequence[int],
     kinds: Sequence[str] = KINDS,
     draws: int = 100,
-    inputs: SyntheticInputs = SyntheticInputs(),
+    inputs: SyntheticInputs | CapturedInputs = SyntheticInputs(),
     seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per (features, kind, draw): ``features, kind, draw, rel_error``.
+    """One row per (features, kind, draw): ``inputs, features, kind, draw,
+    rel_error``, plus one row per draw for kind ``uniform`` (the mean of V;
+    no features, so ``features`` is empty there).
 
     Why 100 draws: the error of one draw is heavy-tailed, and orthogonality
     buys least when there are fewer features than head_dim (one partial
@@ -89,20 +161,30 @@ def approximation_error(
     difference has a mean of about 0.4 of its standard deviation, so 10 draws
     order the two kinds wrongly about one time in ten, 100 draws almost never.
 
-    Each draw has its own ``inputs`` (``SyntheticInputs.draw``), shared by every number
-    of features and both kinds, so orthogonal and iid are compared on the
-    same attention problems; each (draw, features) has its own Gaussian
-    draws, orthogonalised or not (``gaussian_orthogonal_random_matrix``), so
-    the two kinds differ only by the orthogonalisation. Computed in float64, so the error is the estimator's, not
-    float32's.
+    Each draw is one attention problem (``inputs.problem``: a synthetic draw,
+    or one captured sequence with all its heads), shared by every number of
+    features and every kind, so the kinds are compared on the same problems;
+    each (draw, features) has its own Gaussian draws, orthogonalised or not
+    (``gaussian_orthogonal_random_matrix``), so orthogonal and iid differ only
+    by the orthogonalisation. Computed in float64, so the error is the
+    estimator's, not float32's. ``draws`` is capped at the problems
+    ``inputs`` holds.
     """
     unknown = set(kinds) - set(KINDS)
     if unknown:
         raise ValueError(f"kinds {sorted(unknown)} are unknown; expected a subset of {KINDS}")
     rows = []
-    for draw in range(draws):
-        q, k, v = inputs.draw(torch.Generator().manual_seed(seed * 1_000_003 + draw))
+    for draw in range(min(draws, len(inputs))):
+        q, k, v = inputs.problem(draw, seed)
         exact = exact_attention(q, k, v)
+        rows.append(
+            {
+                "features": None,
+                "kind": "uniform",
+                "draw": draw,
+                "rel_error": relative_error(uniform_attention(v), exact),
+            }
+        )
         for features, kind in itertools.product(features_list, kinds):
             stream = np.random.SeedSequence([seed, draw, features])  # both kinds from the same Gaussians
             generator = torch.Generator().manual_seed(int(stream.generate_state(1)[0]))
@@ -111,7 +193,9 @@ def approximation_error(
             rows.append(
                 {"features": features, "kind": kind, "draw": draw, "rel_error": relative_error(estimate, exact)}
             )
-    return pd.DataFrame(rows, columns=["features", "kind", "draw", "rel_error"])
+    table = pd.DataFrame(rows, columns=["features", "kind", "draw", "rel_error"])
+    table.insert(0, "inputs", inputs.name)
+    return table.astype({"features": "Int64"})
 
 
 # scaling -----------------------------------------------------------------------

@@ -369,12 +369,37 @@ def cost_by_job(benchmarks: pd.DataFrame) -> pd.DataFrame:
 
 
 def approximation_summary(approximation: pd.DataFrame) -> pd.DataFrame:
-    """Mean, min and max relative error over draws per (kind, features)."""
-    grouped = approximation.groupby(["kind", "features"])["rel_error"]
+    """Mean, min and max relative error over draws per (inputs, kind,
+    features), in the order the inputs were measured; uniform attention has
+    no features (empty)."""
+    order = list(dict.fromkeys(approximation["inputs"]))
+    grouped = approximation.groupby(["inputs", "kind", "features"], dropna=False, sort=False)["rel_error"]
     table = grouped.agg(["mean", "min", "max", "count"]).reset_index()
-    return table.rename(
+    table = table.rename(
         columns={"mean": "rel_error_mean", "min": "rel_error_min", "max": "rel_error_max", "count": "draws"}
     )
+    table["order"] = table["inputs"].map(order.index)
+    return table.sort_values(["order", "kind", "features"]).drop(columns="order").reset_index(drop=True)
+
+
+def approximation_vs_uniform(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per inputs: uniform attention's mean error and, for orthogonal and iid
+    features, the fewest features whose mean error lies below it (empty:
+    none measured does) and the error at the most features measured."""
+    rows = []
+    for inputs, table in summary.groupby("inputs", sort=False):
+        uniform = table.loc[table["kind"] == "uniform", "rel_error_mean"]
+        row = {"inputs": inputs, "uniform_error": uniform.iloc[0] if len(uniform) else float("nan")}
+        for kind in ("orthogonal", "iid"):
+            curve = table[table["kind"] == kind].sort_values("features")
+            below = curve.loc[curve["rel_error_mean"] < row["uniform_error"], "features"]
+            row[f"{kind}_beats_uniform_from"] = int(below.iloc[0]) if len(below) else None
+            row[f"{kind}_error_at_most"] = curve["rel_error_mean"].iloc[-1] if len(curve) else float("nan")
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    most = summary["features"].max() if len(summary) else None
+    table.attrs["most_features"] = int(most) if pd.notna(most) else None
+    return table.astype({f"{kind}_beats_uniform_from": "Int64" for kind in ("orthogonal", "iid")})
 
 
 def scaling_table(scaling: pd.DataFrame) -> pd.DataFrame:

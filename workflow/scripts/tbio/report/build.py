@@ -55,6 +55,7 @@ def collect(inputs: ReportInputs) -> Tables:
 
     draws = aggregate.performer_draws(list(inputs.performer_draws))
     approximation = pd.read_csv(inputs.approximation, sep="\t")
+    approximation = aggregate.approximation_summary(approximation) if len(approximation) else pd.DataFrame()
     scaling = pd.read_csv(inputs.scaling, sep="\t")
     for column in ("seconds_fwd_bwd", "peak_mb"):
         scaling[column] = pd.to_numeric(scaling[column], errors="coerce")  # a skipped length may be empty or "NA"
@@ -78,7 +79,8 @@ def collect(inputs: ReportInputs) -> Tables:
         draws=draws,
         draws_summary=aggregate.draws_summary(draws),
         performer_vs_exact=aggregate.performer_vs_exact(draws, summary),
-        approximation=aggregate.approximation_summary(approximation) if len(approximation) else pd.DataFrame(),
+        approximation=approximation,
+        approximation_vs_uniform=aggregate.approximation_vs_uniform(approximation),
         scaling=scaling,
         scaling_by_length=aggregate.scaling_table(scaling) if len(scaling) else pd.DataFrame(),
         time_fits=fit_scaling(scaling),
@@ -125,6 +127,7 @@ def write_tables(tables: Tables, extra: dict[str, pd.DataFrame], folder: Path) -
         "attention_mean": tables.attention,
         "element_positions": tables.spans,
         "approximation_summary": tables.approximation,
+        "approximation_vs_uniform": tables.approximation_vs_uniform,
         "attention_scaling_by_length": tables.scaling_by_length,
         "attention_scaling_fits": tables.fits(),
         "cost_by_rule": tables.cost,

@@ -56,7 +56,8 @@ class Tables:
     draws: pd.DataFrame  # the Performer's test accuracy per (seed, nb_features, draw) (performer_draws.tsv)
     draws_summary: pd.DataFrame  # the same over seeds and draws, per feature count
     performer_vs_exact: dict | None  # aggregate.performer_vs_exact
-    approximation: pd.DataFrame  # FAVOR+ error per (kind, features), over draws
+    approximation: pd.DataFrame  # FAVOR+ and uniform error per (inputs, kind, features), over draws
+    approximation_vs_uniform: pd.DataFrame  # per inputs: the fewest features at which FAVOR+ beats uniform
     scaling: pd.DataFrame  # attention_scaling.tsv as measured
     scaling_by_length: pd.DataFrame  # both methods side by side per length
     time_fits: dict

@@ -4,6 +4,8 @@ files."""
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 
 import matplotlib
@@ -29,6 +31,10 @@ COLOURS = {
 }
 METHOD_COLOURS = {"favor": "#7570b3", "exact": "#e7298a", "orthogonal": "#1b9e77", "iid": "#d95f02"}
 METHOD_NAMES = {"favor": "FAVOR+", "exact": "exact (SDPA)", "orthogonal": "orthogonal features", "iid": "iid features"}
+INPUTS_NAMES = {
+    "trained_performer": "trained Performer's q, k, v",
+    "trained_transformer": "trained transformer's q, k, v",
+}
 MARKERS = {"cnn": "s", "cnn_dilated": "D", "cnn_global": "v", "enformer": "o"}  # equal accuracies stay visible
 ELEMENT_COLOURS = {"promoter": "#4d4d4d", "enhancer": "#e6ab02"}
 # the controls of tbio.train.controls, in reading order
@@ -411,30 +417,51 @@ def centre_attention(attention: pd.DataFrame, spans: pd.DataFrame, seq_len: int)
 
 def approximation(summary: pd.DataFrame):
     """Relative error of FAVOR+ against exact attention by number of random
-    features, orthogonal vs iid, log-log, with the m^(-1/2) Monte-Carlo rate."""
-    figure, axis = plt.subplots(figsize=(5.5, 3.8))
-    if summary.empty:
-        _empty(axis, "no approximation measurements")
-        return figure
-    for kind, rows in summary.groupby("kind"):
-        rows = rows.sort_values("features")
-        colour = METHOD_COLOURS.get(kind)
-        axis.plot(
-            rows["features"], rows["rel_error_mean"], marker="o", color=colour, label=METHOD_NAMES.get(kind, kind)
-        )
-        axis.fill_between(rows["features"], rows["rel_error_min"], rows["rel_error_max"], color=colour, alpha=0.2, lw=0)
-    first = summary.sort_values("features").iloc[0]
-    x = np.array(sorted(summary["features"].unique()), dtype=float)
-    axis.plot(
-        x, first["rel_error_mean"] * (x / x[0]) ** -0.5, color="grey", linestyle=":", label="slope −1/2 (Monte Carlo)"
+    features, orthogonal vs iid, log-log, with the m^(-1/2) Monte-Carlo rate
+    and uniform attention (the mean of V) as a dashed line: one panel per
+    inputs (synthetic logit scales, the trained models' own q, k, v)."""
+    inputs = list(dict.fromkeys(summary["inputs"])) if len(summary) else []
+    columns = max(1, min(3, len(inputs)))
+    rows_of_panels = max(1, math.ceil(len(inputs) / columns))
+    figure, axes = plt.subplots(
+        rows_of_panels, columns, figsize=(3.6 * columns, 3.2 * rows_of_panels), squeeze=False, sharex=True
     )
-    axis.set_xscale("log", base=2)
-    axis.set_yscale("log")
-    _plain_log_ticks(axis)
-    axis.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    axis.set_xlabel("random features m")
-    axis.set_ylabel("relative error vs exact softmax attention")
-    axis.legend(fontsize=8)
+    if not inputs:
+        _empty(axes[0, 0], "no approximation measurements")
+        return figure
+    for axis in axes.flat[len(inputs) :]:
+        axis.set_visible(False)
+    for axis, name in zip(axes.flat, inputs):
+        table = summary[summary["inputs"] == name]
+        curves = table[table["kind"] != "uniform"]
+        for kind, rows in curves.groupby("kind"):
+            rows = rows.sort_values("features")
+            colour = METHOD_COLOURS.get(kind)
+            axis.plot(
+                rows["features"], rows["rel_error_mean"], marker="o", color=colour, label=METHOD_NAMES.get(kind, kind)
+            )
+            axis.fill_between(
+                rows["features"], rows["rel_error_min"], rows["rel_error_max"], color=colour, alpha=0.2, lw=0
+            )
+        x = np.array(sorted(curves["features"].dropna().unique()), dtype=float)
+        if len(x):
+            first = curves.sort_values("features").iloc[0]
+            axis.plot(x, first["rel_error_mean"] * (x / x[0]) ** -0.5, color="grey", linestyle=":", label="slope −1/2")
+        uniform = table.loc[table["kind"] == "uniform", "rel_error_mean"]
+        if len(uniform):
+            axis.axhline(uniform.iloc[0], color="black", linestyle="--", lw=1, label="uniform (mean of V)")
+        axis.set_xscale("log", base=2)
+        axis.set_yscale("log")
+        _plain_log_ticks(axis)
+        plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
+        axis.yaxis.set_major_formatter(plain)
+        axis.yaxis.set_minor_formatter(plain)
+        axis.set_title(INPUTS_NAMES.get(name, name.replace("synthetic_std", "synthetic, logit std ")), fontsize=9)
+        axis.set_xlabel("random features m")
+    for axis in axes[:, 0]:
+        axis.set_ylabel("relative error vs exact")
+    axes.flat[0].legend(fontsize=7)
+    figure.tight_layout()
     return figure
 
 

@@ -169,17 +169,19 @@ def run_facts(name: str, t: Tables) -> dict:
         bins = t.attention["bin"].nunique() if len(t.attention) else 0
         return {"bins": bins, "bin_bp": t.seq_len // bins if bins else 0}
     if name == "approximation":
-        if len(t.approximation):
-            at = t.approximation[t.approximation["features"] == t.approximation["features"].max()]
-            errors = dict(zip(at["kind"], at["rel_error_mean"]))
-            if {"orthogonal", "iid"} <= set(errors):
-                features = f"{int(at['features'].iloc[0]):,}"
-                return {
-                    "features": features,
-                    "orthogonal": f"{errors['orthogonal']:.3g}",
-                    "iid": f"{errors['iid']:.3g}",
+        rows = []
+        for row in t.approximation_vs_uniform.to_dict("records"):
+            beats = row["orthogonal_beats_uniform_from"]
+            rows.append(
+                {
+                    "inputs": INPUTS_WORDS.get(
+                        row["inputs"], row["inputs"].replace("synthetic_std", "synthetic, logit std ")
+                    ),
+                    "uniform": f"{row['uniform_error']:.3g}",
+                    "beats": None if pd.isna(beats) else f"{int(beats):,}",
                 }
-        return {"features": None}
+            )
+        return {"rows": rows, "most": t.approximation_vs_uniform.attrs.get("most_features")}
     if name == "attention_scaling":
         fit = t.time_fits.get("favor")
         return {
@@ -213,6 +215,16 @@ def _protein_difference(protein: pd.DataFrame) -> dict | None:
         "points": f"{100 * (means['performer'] - means['transformer']):+.1f}",
     }
 
+
+INPUTS_WORDS = {
+    "trained_performer": "the trained Performer's q, k, v",
+    "trained_transformer": "the trained transformer's q, k, v",
+}
+UNIFORM_FORMATS = {
+    "uniform_error": _fmt("{:.3f}"),
+    "orthogonal_error_at_most": _fmt("{:.3f}"),
+    "iid_error_at_most": _fmt("{:.3f}"),
+}
 
 DRAW_FORMATS = {"mean": _percent, "sd": _fmt("{:.3f}"), "min": _percent, "max": _percent}
 
@@ -265,6 +277,7 @@ def page_context(
             "draws": view(t.draws_summary, DRAW_FORMATS, table_id="performer-draws"),
             "scaling": view(t.scaling_by_length, SCALING_FORMATS, table_id="attention-scaling"),
             "fits": view(t.fits(), {"slope": _fmt("{:.2f}")}, table_id="attention-scaling-fits"),
+            "vs_uniform": view(t.approximation_vs_uniform, UNIFORM_FORMATS, table_id="approximation-vs-uniform"),
             "cost": view(t.cost, COST_FORMATS, total_row="total", table_id="cost-by-rule"),
             "jobs": view(t.jobs, COST_FORMATS, table_id="cost-by-job"),
             "summary": view(t.summary, SUMMARY_FORMATS, table_id="summary"),
