@@ -113,6 +113,14 @@ def test_defaults_are_filled():
             "and 27 bp no distance fits both pairs on the sequence",
         ),
         ("models.cnn_global.stem_kernel", 14, "models.cnn_global.stem_kernel is 14; expected an odd number"),
+        ("models.protein_bag.stem_kernel", 6, "models.protein_bag.stem_kernel is 6; expected an odd number"),
+        (
+            "models.protein_local.dilations",
+            [1, 2, 4, 8],
+            "models.protein_local.dilations is [1, 2, 4, 8]; its receptive field (stem_kernel + sum((kernel_size - 1)"
+            " * dilation) = 67 residues) must be shorter than protein.min_separation (64)",
+        ),
+        ("models.protein_local.pool", "sum", "models.protein_local.pool is 'sum'"),
     ],
 )
 def test_bad_values_get_one_sentence_naming_the_key(key, value, message):

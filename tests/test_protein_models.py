@@ -115,3 +115,40 @@ def test_accuracy_over_draws_scores_fresh_projections_and_puts_the_trained_one_b
     layers[0].projection = fresh_projection(layers[0], 16, 0)
     with torch.no_grad():
         assert not torch.equal(model(x), before)
+
+
+@pytest.mark.parametrize("name", ["protein_bag", "protein_local"])
+def test_the_controls_see_only_views_shorter_than_their_field_so_moving_a_motif_farther_changes_nothing(name):
+    """Both controls pool over windows of their field (a bag of views): two
+    segments split by at least a field of N read the same in either order,
+    so nothing farther apart than the field can change their output, in
+    particular not the spacing of two motifs that the protein task asks for."""
+    from tbio.data.design import AMINO_ACIDS
+
+    torch.manual_seed(0)
+    settings = {
+        "protein_bag": {"stem_kernel": 7, "dilations": [], "pool": "mean"},
+        "protein_local": {"stem_kernel": 7, "kernel_size": 5, "dilations": [1, 2, 4, 6]},
+    }[name]
+    model, _ = build_model(name, {"channels": 8, **settings}, seq_len=200, in_channels=21)
+    field = model.local_field_bp()
+    assert field == (7 if name == "protein_bag" else 7 + 4 * (1 + 2 + 4 + 6))
+    generator = torch.Generator().manual_seed(1)
+    first, second = (torch.randint(0, len(AMINO_ACIDS), (40,), generator=generator) for _ in range(2))
+
+    def onehot(*segments):
+        gap = torch.zeros(field - 1, 21)
+        parts = [gap]
+        for segment in segments:
+            parts += [torch.nn.functional.one_hot(segment, 21).float(), gap]
+        return torch.cat(parts)[None]
+
+    model.eval()
+    with torch.no_grad():
+        for parameter in [*model.stem.parameters(), *model.head.parameters()]:
+            parameter.mul_(20)  # an untrained model's logits barely move: spread them out
+        ab, ba = model(onehot(first, second)), model(onehot(second, first))
+        flipped = model(onehot(first.flip(0), second))
+    assert torch.allclose(ab, ba, rtol=1e-5, atol=1e-5)
+    # while the order of residues within one view does count
+    assert (ab - flipped).abs().item() > 1e-2

@@ -40,7 +40,10 @@ def accuracy_of(model: str, low: int | None, seed: int) -> float:
     beyond = low is not None and low >= RECEPTIVE_FIELD / 2
     if model == "cnn_global" or (model in ("cnn", "cnn_dilated") and beyond):
         return 0.50 + 0.01 * seed
-    return {"performer": 0.90, "transformer": 0.92}.get(model, 0.97) + 0.005 * seed
+    # the protein controls: the bag of k-mers solves the task, the local CNN is at chance
+    return {"performer": 0.90, "transformer": 0.92, "protein_bag": 0.97, "protein_local": 0.51}.get(model, 0.97) + (
+        0.005 * seed
+    )
 
 
 def controls_of(model: str, low: int | None, seed: int) -> dict:
@@ -210,7 +213,7 @@ def write_run(root: Path, dna_sets: list[str], seeds=(1, 2, 3)) -> ReportInputs:
                     attention.append(str(folder / "attention.tsv"))
                 job = root / f"results/rule_benchmarks/train_{model}/{dna_set}_seed{seed}.tsv"
                 benchmarks.append(write_benchmark(job, 10, 400 + seed, 9))
-    for model in ("performer", "transformer"):
+    for model in ("performer", "transformer", "protein_bag", "protein_local"):
         for seed in seeds:
             path = root / f"results/models/protein/{model}/seed{seed}/metrics.json"
             path.parent.mkdir(parents=True)
@@ -237,7 +240,12 @@ def write_run(root: Path, dna_sets: list[str], seeds=(1, 2, 3)) -> ReportInputs:
     scaling = root / "results/report/attention_scaling.tsv"
     scaling_rows().to_csv(scaling, sep="\t", index=False)
     windows = [list(window(d)) for d in dna_sets if d != "user"]
-    config = {"seeds": list(seeds), "dna": {"seq_len": SEQ_LEN, "windows": windows, "distance_bin_bp": 8}}
+    config = {
+        "seeds": list(seeds),
+        "dna": {"seq_len": SEQ_LEN, "windows": windows, "distance_bin_bp": 8},
+        "protein": {"min_separation": 64},
+        "models": {"protein_local": {"stem_kernel": 7, "kernel_size": 5, "dilations": [1, 2, 4, 6]}},
+    }
     schema = root / "schema.yaml"
     schema.write_text(
         yaml.safe_dump(
@@ -279,7 +287,8 @@ def test_benchmarks_name_rule_and_job_and_read_dashes_as_missing(run):
     encode = table[table["rule"] == "encode_onehot"].iloc[0]
     assert encode["job"] == "encode_onehot/dna/w8-16/train"
     assert np.isnan(encode["cpu_time"])
-    assert set(table["rule"]) == {f"train_{m}" for m in DNA_MODELS + ["performer", "transformer"]} | {"encode_onehot"}
+    protein = ["performer", "transformer", "protein_bag", "protein_local"]
+    assert set(table["rule"]) == {f"train_{m}" for m in DNA_MODELS + protein} | {"encode_onehot"}
 
 
 def test_summary_has_one_row_per_model_with_its_own_peak_memory(run):
@@ -287,7 +296,7 @@ def test_summary_has_one_row_per_model_with_its_own_peak_memory(run):
     summary = aggregate.summarise(metrics, aggregate.read_benchmarks(run.rule_benchmarks))
     assert list(summary.columns) == aggregate.SUMMARY_COLUMNS
     assert aggregate.SUMMARY_COLUMNS[2:5] == ["distance_bp", "distance_min_bp", "distance_max_bp"]
-    assert len(summary) == 4 * 4 * 3 + 2 * 3
+    assert len(summary) == 4 * 4 * 3 + 4 * 3  # DNA: models x windows x seeds; protein: models x seeds
     cnn = summary[(summary["model"] == "cnn_dilated") & (summary["distance_min_bp"] == 60)].set_index("seed")
     assert cnn.loc[2, "peak_rss_mb"] == 402
     assert (cnn["distance_bp"] == 70).all() and (cnn["distance_max_bp"] == 80).all()
@@ -758,6 +767,10 @@ def test_build_report_writes_everything_and_the_page_shows_the_summary_numbers(r
         in page
     )
     assert 'id="approximation-vs-uniform"' in page
+    # the protein controls: one solves the task, so the page says the comparison does not test long range
+    assert "local CNN control, whose 59-residue field is shorter than the motifs' separation of at least 64" in page
+    assert "the bag-of-k-mers control solves the task without relating the two motifs" in page
+    assert numbers.loc["protein_local_accuracy", "value"] == pytest.approx(0.51 + 0.005 * 2)
     assert (out / "figures" / "approximation_vs_uniform.tsv").exists()
 
 

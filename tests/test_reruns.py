@@ -78,8 +78,7 @@ def test_a_new_seed_adds_only_its_training_jobs(finished_copy):
     edit_test_config(finished_copy, lambda c: c.update(seeds=[1, 2, 5]))
     assert planned_jobs(finished_copy) == {
         **{f"train_{model}": 2 for model in DNA_MODELS},
-        "train_performer": 1,
-        "train_transformer": 1,
+        **{f"train_{model}": 1 for model in PROTEIN_MODELS},
         "report": 1,
     }
 
@@ -89,6 +88,18 @@ def test_editing_model_code_reruns_the_models_built_from_it(finished_copy):
     source.write_text(source.read_text() + "\n# an edit\n")
     # the Basenji-style CNN is built from the Enformer-style stem and tower
     assert planned_jobs(finished_copy) == {"train_enformer": 4, "train_cnn_dilated": 4, "report": 1}
+    # the local CNN, the global control and both protein controls share one file
+    source = finished_copy / "workflow/scripts/tbio/models/cnn.py"
+    source.write_text(source.read_text() + "\n# an edit\n")
+    assert planned_jobs(finished_copy) == {
+        "train_enformer": 4,
+        "train_cnn_dilated": 4,
+        "train_cnn": 4,
+        "train_cnn_global": 4,
+        "train_protein_bag": 2,
+        "train_protein_local": 2,
+        "report": 1,
+    }
 
 
 # --- every single setting, changed alone, reruns exactly the jobs that use it ----------
@@ -97,6 +108,8 @@ SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"
 TOY = yaml.safe_load((ROOT / "config/test.yaml").read_text())
 DNA_MODELS = ["cnn", "cnn_dilated", "cnn_global", "enformer"]
 DNA_TRAINING = {f"train_{model}": 4 for model in DNA_MODELS}
+PROTEIN_MODELS = ["performer", "transformer", "protein_bag", "protein_local"]
+PROTEIN_TRAINING = {f"train_{model}": 2 for model in PROTEIN_MODELS}
 DNA_SIDE = {"simulate_dna": 2, "simulate_dna_probe": 1, "encode_onehot": 7, **DNA_TRAINING}
 # the approximation rule reads the first seed's trained protein models too
 PROTEIN_SIDE = {
@@ -104,6 +117,8 @@ PROTEIN_SIDE = {
     "encode_onehot": 3,
     "train_performer": 2,
     "train_transformer": 2,
+    "train_protein_bag": 2,
+    "train_protein_local": 2,
     "attention_approximation": 1,
 }
 # jobs that each settings group reaches in the toy run (2 windows, 2 seeds); the
@@ -115,11 +130,13 @@ JOBS_OF_SECTION = {
     "models.enformer": {"train_enformer": 4},
     "models.performer": {"train_performer": 2, "attention_approximation": 1},
     "models.transformer": {"train_transformer": 2, "attention_approximation": 1},
+    "models.protein_bag": {"train_protein_bag": 2},
+    "models.protein_local": {"train_protein_local": 2},
     "dna": DNA_SIDE,
     "protein": PROTEIN_SIDE,
     "approximation": {"attention_approximation": 1},
     "scaling": {"attention_scaling": 1},
-    "threads": {**DNA_TRAINING, "train_performer": 2, "train_transformer": 2, "attention_approximation": 1},
+    "threads": {**PROTEIN_TRAINING, **DNA_TRAINING, "attention_approximation": 1},
     "use_gpu": {},  # asks the cluster for a GPU; changes no result
     "memory_limit_mb": {},  # a check before any job; changes no result
 }
@@ -257,7 +274,7 @@ def test_two_runs_give_bit_identical_metrics_and_checkpoints(test_run, tmp_path)
         checkpoint = metrics.with_name("checkpoint.pt")
         assert checkpoint.read_bytes() == (again / checkpoint.relative_to(test_run)).read_bytes(), checkpoint
         checked += 1
-    assert checked == 2 * 4 * 2 + 2 * 2  # windows x DNA models x seeds, protein models x seeds
+    assert checked == 2 * 4 * 2 + 4 * 2  # windows x DNA models x seeds, protein models x seeds
 
 
 def kill_after_first_epoch(workdir: Path, target: str, overrides: list[str]) -> Path:

@@ -34,13 +34,13 @@ def test_toy_run_writes_a_summary_row_per_trained_model(test_run):
     ]
     dna = summary[summary["task"] == "dna"]
     protein = summary[summary["task"] == "protein"]
-    # config/test.yaml: 2 windows x 4 models x 2 seeds, and 2 protein models x 2 seeds
+    # config/test.yaml: 2 windows x 4 models x 2 seeds, and 4 protein models (2 of them controls) x 2 seeds
     windows = [(13, 10, 16), (27, 24, 31)]  # centre (rounded down), low, high
     assert sorted(
         zip(dna["model"], dna["distance_bp"], dna["distance_min_bp"], dna["distance_max_bp"], dna["seed"])
     ) == [(m, *w, s) for m in ("cnn", "cnn_dilated", "cnn_global", "enformer") for w in windows for s in (1, 2)]
     assert sorted(set(zip(protein["model"], protein["seed"]))) == [
-        (m, s) for m in ("performer", "transformer") for s in (1, 2)
+        (m, s) for m in ("performer", "protein_bag", "protein_local", "transformer") for s in (1, 2)
     ]
     assert summary["test_accuracy"].between(0, 1).all()
     assert (summary["peak_rss_mb"] > 0).all() and (summary["n_params"] > 0).all()

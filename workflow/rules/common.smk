@@ -10,6 +10,7 @@ from snakemake.logging import logger
 from snakemake.utils import validate
 from tbio.config import ConfigError, validate_config
 from tbio.data.layout import window_name
+from tbio.models import DNA_MODELS, PROTEIN_MODELS
 from tbio.resources import check_memory, machine_memory_mb, requested_mem_mb
 
 # snakemake.utils.validate checks the schema and fills its defaults;
@@ -38,8 +39,6 @@ wildcard_constraints:
 
 
 SPLITS = ["train", "val", "test"]
-DNA_MODELS = ["cnn", "cnn_dilated", "cnn_global", "enformer"]
-PROTEIN_MODELS = ["performer", "transformer"]
 LIBRARY = "workflow/scripts/tbio"
 USER_DNA = config["dna"]["input"]
 # One DNA data set per distance window (w<low>-<high>), or the user's own
@@ -70,6 +69,8 @@ MODEL_CODE = {
     "enformer": ["models/enformer"],
     "transformer": ["models/transformer", "models/blocks", "models/favor"],
     "performer": ["models/performer", "models/blocks", "models/favor"],
+    "protein_bag": ["models/cnn"],
+    "protein_local": ["models/cnn"],
 }
 
 

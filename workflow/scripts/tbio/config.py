@@ -180,12 +180,20 @@ def check_consistency(config: dict) -> None:
             raise ConfigError(
                 f"config key models.{name}.heads is {model['heads']}; expected a divisor of models.{name}.dim ({model['dim']})."
             )
-    for name in ("cnn", "cnn_global"):
+    for name in ("cnn", "cnn_global", "protein_bag", "protein_local"):
         for key in ("stem_kernel", "kernel_size"):
             if models[name][key] % 2 == 0:
                 raise ConfigError(
-                    f"config key models.{name}.{key} is {models[name][key]}; expected an odd number so the receptive field is centred on the promoter."
+                    f"config key models.{name}.{key} is {models[name][key]}; expected an odd number so the receptive field is centred on its position."
                 )
+    local = models["protein_local"]
+    field = local["stem_kernel"] + sum((local["kernel_size"] - 1) * d for d in local["dilations"])
+    if field >= protein["min_separation"]:
+        raise ConfigError(
+            f"config key models.protein_local.dilations is {local['dilations']}; its receptive field (stem_kernel + "
+            f"sum((kernel_size - 1) * dilation) = {field} residues) must be shorter than protein.min_separation "
+            f"({protein['min_separation']}), so that no view holds both motifs."
+        )
 
 
 def check_dna_task(dna: dict) -> None:

@@ -121,6 +121,8 @@ import math
 import os
 from pathlib import Path
 
+from .models import DNA_MODELS, PROTEIN_CONTROLS, PROTEIN_MODELS
+
 MB = 10**6
 FLOAT = 4  # bytes of a float32
 
@@ -151,17 +153,12 @@ RULES = (
     "simulate_dna",
     "simulate_protein",
     "encode_onehot",
-    "train_cnn",
-    "train_cnn_dilated",
-    "train_cnn_global",
-    "train_enformer",
-    "train_performer",
-    "train_transformer",
+    *(f"train_{model}" for model in DNA_MODELS + PROTEIN_MODELS),
     "attention_approximation",
     "attention_scaling",
     "report",
 )
-TORCH_RULES = RULES[3:11]  # training and the attention benchmarks
+TORCH_RULES = RULES[3:-1]  # training and the attention benchmarks
 SPLITS = ("train", "val", "test")
 CHANNELS = {"dna": 4, "protein": 21}
 
@@ -273,12 +270,13 @@ def cnn_activation_floats(config: dict) -> int:
     return inputs + width * window + len(cnn["dilations"]) * per_block
 
 
-def global_cnn_activation_floats(config: dict) -> int:
-    """Per sequence: the global-pooling CNN convolves the whole sequence (valid
-    convolutions, so a little less than seq_len positions per layer)."""
-    cnn = config["models"]["cnn_global"]
-    length, width = config["dna"]["seq_len"], cnn["channels"]
-    return 2 * 4 * length + width * length + len(cnn["dilations"]) * 5 * width * length
+def global_cnn_activation_floats(config: dict, name: str = "cnn_global", task: str = "dna") -> int:
+    """Per sequence: a global-pooling CNN (cnn_global, protein_bag,
+    protein_local) convolves the whole sequence (valid convolutions, so a
+    little less than seq_len positions per layer)."""
+    cnn = config["models"][name]
+    length, width, channels = config[task]["seq_len"], cnn["channels"], CHANNELS[task]
+    return 2 * channels * length + 2 * width * length + len(cnn["dilations"]) * 5 * width * length
 
 
 def dilated_activation_floats(config: dict) -> int:
@@ -388,13 +386,16 @@ def training_bytes(config: dict, name: str) -> int:
     """Above the process's fixed cost: data, parameters (x 7) and one batch's
     activations, forward and backward."""
     model = config["models"][name]
-    task = "dna" if name in ("cnn", "cnn_dilated", "cnn_global", "enformer") else "protein"
+    task = "dna" if name in DNA_MODELS else "protein"
     batch = min(model["batch_size"], max(split_sizes(config, task).values()))
     transient = 0.0
     if name == "cnn":
         params, floats = cnn_parameters(model), cnn_activation_floats(config)
     elif name == "cnn_global":
         params, floats = cnn_parameters(model), global_cnn_activation_floats(config)
+    elif name in PROTEIN_CONTROLS:
+        params = cnn_parameters(model, CHANNELS["protein"])
+        floats = global_cnn_activation_floats(config, name, "protein")
     elif name == "cnn_dilated":
         # the tower's parameters (as the enformer's, less its transformer) and the dilated blocks
         params = enformer_parameters({**model, "depth": 0, "ff_mult": 1, "n_basis": 1, "heads": 1}, 1)
@@ -483,6 +484,8 @@ def _job_bytes(config: dict) -> dict[str, float]:
         "train_enformer": torch_base + training_bytes(config, "enformer"),
         "train_performer": torch_base + training_bytes(config, "performer"),
         "train_transformer": torch_base + training_bytes(config, "transformer"),
+        "train_protein_bag": torch_base + training_bytes(config, "protein_bag"),
+        "train_protein_local": torch_base + training_bytes(config, "protein_local"),
         "attention_approximation": torch_base + approximation_bytes(config),
         "attention_scaling": torch_base + scaling_bytes(config),
         "report": REPORT_MB * MB + report_bytes(config),
@@ -536,6 +539,11 @@ DRIVERS = {
     ],
     "train_transformer": _DATA_KEYS["protein"]
     + [f"models.transformer.{key}" for key in ("batch_size", "dim", "depth", "heads", "mlp_ratio", "kmer")],
+    **{
+        f"train_{name}": _DATA_KEYS["protein"]
+        + [f"models.{name}.{key}" for key in ("batch_size", "channels", "dilations")]
+        for name in ("protein_bag", "protein_local")
+    },
     "attention_approximation": ["approximation.draws", "approximation.features"],
     "attention_scaling": ["scaling.seq_lens"],
     "report": ["dna.n_test", "dna.windows", "dna.n_probe", "approximation.draws", "seeds", "dna.seq_len"],

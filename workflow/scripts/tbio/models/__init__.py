@@ -21,7 +21,17 @@ REGISTRY = {
     "enformer": ("tbio.models.enformer", "EnformerConfig", "Enformer"),
     "transformer": ("tbio.models.transformer", "TransformerConfig", "TransformerClassifier"),
     "performer": ("tbio.models.performer", "PerformerConfig", "PerformerClassifier"),
+    # the protein task's controls, both bags of local features (GlobalPoolCNN):
+    # k-mers counted over the sequence, and a CNN whose field is shorter than
+    # the motifs' separation; neither can relate two motifs far apart
+    "protein_bag": ("tbio.models.cnn", "CNNConfig", "GlobalPoolCNN"),
+    "protein_local": ("tbio.models.cnn", "CNNConfig", "GlobalPoolCNN"),
 }
+# The models of each task, in the order the workflow defines their rules and
+# the report lists them; every one has a train_<name> rule.
+DNA_MODELS = ["cnn", "cnn_dilated", "cnn_global", "enformer"]
+PROTEIN_MODELS = ["performer", "transformer", "protein_bag", "protein_local"]
+PROTEIN_CONTROLS = ["protein_bag", "protein_local"]
 
 
 def model_classes(name: str):

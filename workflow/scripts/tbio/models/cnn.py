@@ -22,6 +22,9 @@ class CNNConfig:
     kernel_size: int = 5
     dilations: list[int] = field(default_factory=lambda: [1, 2, 4, 8])
     head_hidden: int = 32
+    # GlobalPoolCNN's readout over positions: max (is a feature anywhere) or
+    # mean of the GELU'd features (how often: with no tower, a bag of k-mer counts)
+    pool: str = "max"
 
 
 def receptive_field_bp(config: CNNConfig) -> int:
@@ -101,13 +104,16 @@ class GlobalPoolCNN(nn.Module):
     motif or motif pair that fits in its receptive field anywhere in the
     sequence, but cannot tell where it was: a bag of local features. A task
     whose classes have the same local features in different places is at
-    chance for it by construction.
+    chance for it by construction. With ``pool`` mean and no tower it counts
+    learned k-mers (k = stem_kernel) over the sequence: a bag of tokens.
     """
 
     def __init__(self, config: CNNConfig, seq_len: int, in_channels: int = 4):
         super().__init__()
         if config.stem_kernel % 2 == 0 or config.kernel_size % 2 == 0:
             raise ValueError("CNN kernel sizes must be odd")
+        if config.pool not in ("max", "mean"):
+            raise ValueError(f"pool {config.pool!r} is unknown; expected 'max' or 'mean'")
         self.config, self.seq_len = config, seq_len
         self.stem = nn.Conv1d(in_channels, config.channels, config.stem_kernel)
         self.tower = nn.Sequential(
@@ -130,4 +136,7 @@ class GlobalPoolCNN(nn.Module):
         if short > 0:  # a sequence shorter than one receptive field: padded with N to one, a single feature
             x = F.pad(x, (0, 0, short // 2, short - short // 2))
         features = self.tower(self.stem(x.transpose(1, 2)))  # (batch, channels, seq_len - field + 1)
-        return self.head(features.amax(dim=-1)).squeeze(-1)
+        # a mean of linear features would only count residues; after the
+        # nonlinearity each channel is a k-mer detector, counted
+        pooled = features.amax(dim=-1) if self.config.pool == "max" else F.gelu(features).mean(dim=-1)
+        return self.head(pooled).squeeze(-1)

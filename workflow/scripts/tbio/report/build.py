@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from ..models import DNA_MODELS, PROTEIN_MODELS
 from . import aggregate, figures
 from .analysis import crossover_length, fit_scaling
 from .content import Figure, ReportInputs, Tables
@@ -26,8 +27,6 @@ from .html import render
 from .page import CAPTIONS_DIR, FIGURES, caption, page_context
 from .provenance import annotated_config, provenance
 
-DNA_MODELS = ["cnn", "cnn_dilated", "cnn_global", "enformer"]
-PROTEIN_MODELS = ["performer", "transformer"]
 TITLE = "Transformers in Biomedicine: what this run measured"
 
 

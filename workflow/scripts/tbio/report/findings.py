@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..models import DNA_MODELS, PROTEIN_MODELS
 from .analysis import crossover_length, extrapolated_crossover, fit_scaling, measured_on, per_length
 
 MODEL_NAMES = {
@@ -18,6 +19,8 @@ MODEL_NAMES = {
     "enformer": "Enformer-style model",
     "performer": "Performer (FAVOR+)",
     "transformer": "exact-attention transformer",
+    "protein_bag": "bag-of-k-mers control",
+    "protein_local": "local CNN control",
 }
 
 
@@ -65,8 +68,6 @@ def times(key: str, value: float) -> Number:
 # below which it counts as at chance (chance is 50%: the classes are balanced).
 REACHED = 0.95
 AT_CHANCE = 0.60
-# DNA models in the order the headline names them.
-DNA_MODELS = ("cnn", "cnn_dilated", "cnn_global", "enformer")
 # Models that read out at the centre through convolutions alone: half their
 # nominal receptive field is how far from the readout they can see.
 LOCAL_MODELS = ("cnn", "cnn_dilated")
@@ -410,7 +411,7 @@ def scaling_finding(scaling: pd.DataFrame) -> Finding:
 def protein_numbers(summary: pd.DataFrame) -> list[Number]:
     protein = summary[summary["task"] == "protein"]
     numbers = []
-    for model in ("performer", "transformer"):
+    for model in PROTEIN_MODELS:
         values = protein.loc[protein["model"] == model, "test_accuracy"]
         if len(values):
             numbers.append(percent(f"{model}_accuracy", values.mean()))

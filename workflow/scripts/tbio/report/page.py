@@ -13,6 +13,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from .content import Figure, Tables
+from ..models import PROTEIN_CONTROLS
 from .findings import AT_CHANCE, LOCAL_MODELS, MODEL_NAMES, REACHED, Finding, Number
 from .html import ENVIRONMENT, table_view
 
@@ -226,6 +227,25 @@ UNIFORM_FORMATS = {
     "iid_error_at_most": _fmt("{:.3f}"),
 }
 
+
+def _protein_controls(protein: pd.DataFrame, config: dict) -> dict | None:
+    """The protein controls' mean accuracy and whether each is at chance
+    (AT_CHANCE or below); the local control's field from the config."""
+    means = dict(zip(protein["model"], protein["mean"]))
+    if not set(PROTEIN_CONTROLS) <= set(means):
+        return None
+    local = config.get("models", {}).get("protein_local", {})
+    field = local.get("stem_kernel", 0) + sum((local.get("kernel_size", 1) - 1) * d for d in local.get("dilations", []))
+    above = [MODEL_NAMES[m] for m in PROTEIN_CONTROLS if means[m] > AT_CHANCE]
+    return {
+        "bag": _percent(means["protein_bag"]),
+        "local": _percent(means["protein_local"]),
+        "field": field or "?",
+        "separation": config.get("protein", {}).get("min_separation", "?"),
+        "above": " and the ".join(above),
+    }
+
+
 DRAW_FORMATS = {"mean": _percent, "sd": _fmt("{:.3f}"), "min": _percent, "max": _percent}
 
 
@@ -267,6 +287,7 @@ def page_context(
         "protein": {key: protein.get(key, "?") for key in ("seq_len", "min_separation")},
         "protein_difference": _protein_difference(t.protein),
         "performer_vs_exact": _performer_vs_exact(t.performer_vs_exact),
+        "protein_controls": _protein_controls(t.protein, t.config),
         "n_jobs": len(t.jobs),
         "config_yaml": config_yaml,
         "tables": {
