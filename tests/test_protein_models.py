@@ -117,8 +117,8 @@ def test_accuracy_over_draws_scores_fresh_projections_and_puts_the_trained_one_b
         assert not torch.equal(model(x), before)
 
 
-@pytest.mark.parametrize("name", ["protein_bag", "protein_local"])
-def test_the_controls_see_only_views_shorter_than_their_field_so_moving_a_motif_farther_changes_nothing(name):
+@pytest.mark.parametrize("name, pool", [("protein_bag", "max"), ("protein_bag", "mean"), ("protein_local", "max")])
+def test_the_controls_see_only_views_shorter_than_their_field_so_moving_a_motif_farther_changes_nothing(name, pool):
     """Both controls pool over windows of their field (a bag of views): two
     segments split by at least a field of N read the same in either order,
     so nothing farther apart than the field can change their output, in
@@ -127,8 +127,8 @@ def test_the_controls_see_only_views_shorter_than_their_field_so_moving_a_motif_
 
     torch.manual_seed(0)
     settings = {
-        "protein_bag": {"stem_kernel": 7, "dilations": [], "pool": "mean"},
-        "protein_local": {"stem_kernel": 7, "kernel_size": 5, "dilations": [1, 2, 4, 6]},
+        "protein_bag": {"stem_kernel": 7, "dilations": [], "pool": pool},
+        "protein_local": {"stem_kernel": 7, "kernel_size": 5, "dilations": [1, 2, 4, 6], "pool": pool},
     }[name]
     model, _ = build_model(name, {"channels": 8, **settings}, seq_len=200, in_channels=21)
     field = model.local_field_bp()

@@ -22,7 +22,7 @@ REGISTRY = {
     "transformer": ("tbio.models.transformer", "TransformerConfig", "TransformerClassifier"),
     "performer": ("tbio.models.performer", "PerformerConfig", "PerformerClassifier"),
     # the protein task's controls, both bags of local features (GlobalPoolCNN):
-    # k-mers counted over the sequence, and a CNN whose field is shorter than
+    # which k-mers occur in the sequence, and a CNN whose field is shorter than
     # the motifs' separation; neither can relate two motifs far apart
     "protein_bag": ("tbio.models.cnn", "CNNConfig", "GlobalPoolCNN"),
     "protein_local": ("tbio.models.cnn", "CNNConfig", "GlobalPoolCNN"),
