@@ -243,6 +243,7 @@ def _protein_controls(protein: pd.DataFrame, config: dict) -> dict | None:
         "field": field or "?",
         "separation": config.get("protein", {}).get("min_separation", "?"),
         "above": " and the ".join(above),
+        "verb": "solve" if len(above) > 1 else "solves",
     }
 
 
