@@ -182,9 +182,11 @@ def candidates(value, siblings: list):
     if isinstance(value, float):
         return same_kind + [value * 2 + 0.1, value / 2, (value + 1) / 2]
     if isinstance(value, list):
+        if not value:  # an empty list (no dilations): one entry
+            return same_kind + [[1], [2]]
         return same_kind + [value[:-1], value + [value[-1] * 2], value[::-1]]
     if isinstance(value, str):
-        return same_kind + [value[::-1], value[1:] + value[0], "learned", "sinusoidal", "JASPAR2018"]
+        return same_kind + [value[::-1], value[1:] + value[0], "learned", "sinusoidal", "JASPAR2018", "mean", "max"]
     if value is None:
         return [100_000, 0.99]
     raise AssertionError(f"no candidate values for {value!r}")
