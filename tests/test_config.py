@@ -121,6 +121,8 @@ def test_defaults_are_filled():
             " * dilation) = 67 residues) must be shorter than protein.min_separation (64)",
         ),
         ("models.protein_local.pool", "sum", "models.protein_local.pool is 'sum'"),
+        ("models.enformer.stop_accuracy", 0.4, "models.enformer.stop_accuracy is 0.4; expected a number > 0.5"),
+        ("approximation.logit_stds", [0.1, -1], "approximation.logit_stds.1 is -1; expected a number > 0"),
     ],
 )
 def test_bad_values_get_one_sentence_naming_the_key(key, value, message):

@@ -762,10 +762,7 @@ def test_build_report_writes_everything_and_the_page_shows_the_summary_numbers(r
         "on synthetic, logit std 0.35 uniform attention is off by 0.2, and orthogonal FAVOR+ beats it from m = 64"
         in page
     )
-    assert (
-        "on the trained Performer&#39;s q, k, v uniform attention is off by 0.05, and orthogonal FAVOR+ does not"
-        in page
-    )
+    assert "on trained Performer&#39;s q, k, v uniform attention is off by 0.05, and orthogonal FAVOR+ does not" in page
     assert 'id="approximation-vs-uniform"' in page
     # the protein controls: one solves the task, so the page says the comparison does not test long range
     assert "local CNN control, whose 59-residue field is shorter than the motifs' separation of at least 64" in page

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .data.design import AMINO_ACIDS
 from .data.layout import MATRIX_ID, cluster_length, is_consensus, jaspar_releases, motif_length, pair_distance_bounds
+from .models import conv_field
 
 
 class ConfigError(ValueError):
@@ -187,12 +188,13 @@ def check_consistency(config: dict) -> None:
                     f"config key models.{name}.{key} is {models[name][key]}; expected an odd number so the receptive field is centred on its position."
                 )
     local = models["protein_local"]
-    field = local["stem_kernel"] + sum((local["kernel_size"] - 1) * d for d in local["dilations"])
+    field = conv_field(local)
     if field >= protein["min_separation"]:
         raise ConfigError(
             f"config key models.protein_local.dilations is {local['dilations']}; its receptive field (stem_kernel + "
             f"sum((kernel_size - 1) * dilation) = {field} residues) must be shorter than protein.min_separation "
-            f"({protein['min_separation']}), so that no view holds both motifs."
+            f"({protein['min_separation']}), so that no view holds both motifs: lower the dilations or raise "
+            "protein.min_separation."
         )
 
 

@@ -121,7 +121,7 @@ import math
 import os
 from pathlib import Path
 
-from .models import DNA_MODELS, PROTEIN_CONTROLS, PROTEIN_MODELS
+from .models import DNA_MODELS, PROTEIN_CONTROLS, PROTEIN_MODELS, conv_field
 
 MB = 10**6
 FLOAT = 4  # bytes of a float32
@@ -248,10 +248,6 @@ def _training_data_bytes(config: dict, task: str) -> int:
     return int(DATA_MARGIN * (total + extra))
 
 
-def cnn_receptive_field(cnn: dict) -> int:
-    return cnn["stem_kernel"] + sum((cnn["kernel_size"] - 1) * d for d in cnn["dilations"])
-
-
 def cnn_parameters(cnn: dict, channels: int = 4) -> int:
     width, kernel, hidden = cnn["channels"], cnn["kernel_size"], cnn["head_hidden"]
     stem = channels * width * cnn["stem_kernel"] + width
@@ -263,7 +259,7 @@ def cnn_activation_floats(config: dict) -> int:
     """Per sequence: the CNN convolves only the receptive-field window around
     the readout (zero-padded where it leaves the sequence), whatever seq_len."""
     cnn = config["models"]["cnn"]
-    window, width = cnn_receptive_field(cnn), cnn["channels"]
+    window, width = conv_field(cnn), cnn["channels"]
     length = config["dna"]["seq_len"]
     inputs = 4 * length + 3 * 4 * window  # the float batch; its padded, cropped, transposed copies
     per_block = 5 * width * window  # GELU, dilated conv, GELU, 1x1 conv, residual sum

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from tbio.models.blocks import MultiHeadAttention, split_heads
 from tbio.models.favor import exact_attention, favor_attention, gaussian_orthogonal_random_matrix
 from tbio.report import analysis
 from tbio.report.analysis import FIT_FROM_LEN, ScalingFit, fit_method
@@ -110,8 +111,6 @@ def capture_qkv(model: torch.nn.Module, x: torch.Tensor, name: str) -> CapturedI
     """The q, k, v every attention sublayer (``blocks.MultiHeadAttention``) of
     ``model`` computes on one-hot ``x`` (n, seq_len, channels), in float64,
     layers stacked along the head axis."""
-    from tbio.models.blocks import MultiHeadAttention, split_heads
-
     layers = [m for m in model.modules() if isinstance(m, MultiHeadAttention)]
     if not layers:
         raise ValueError(f"{type(model).__name__} has no attention layer to capture q, k and v from")

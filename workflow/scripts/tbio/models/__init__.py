@@ -34,6 +34,14 @@ PROTEIN_MODELS = ["performer", "transformer", "protein_bag", "protein_local"]
 PROTEIN_CONTROLS = ["protein_bag", "protein_local"]
 
 
+def conv_field(settings: dict) -> int:
+    """Positions that reach one output of the CNN stem and tower of
+    ``settings`` (a models.cnn-style section or CNNConfig fields): each
+    stride-1 conv of kernel k and dilation d widens the field by (k - 1) * d.
+    Here, without torch, for the config check and the report too."""
+    return settings["stem_kernel"] + sum((settings["kernel_size"] - 1) * d for d in settings["dilations"])
+
+
 def model_classes(name: str):
     module_name, config_name, model_name = REGISTRY[name]
     module = importlib.import_module(module_name)

@@ -14,6 +14,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from . import conv_field
+
 
 @dataclass
 class CNNConfig:
@@ -28,9 +30,8 @@ class CNNConfig:
 
 
 def receptive_field_bp(config: CNNConfig) -> int:
-    """Exact receptive field of one output position: each stride-1 conv of
-    kernel k and dilation d widens it by (k - 1) * d."""
-    return config.stem_kernel + sum((config.kernel_size - 1) * d for d in config.dilations)
+    """Exact receptive field of one output position (``tbio.models.conv_field``)."""
+    return conv_field(vars(config))
 
 
 class DilatedResidualBlock(nn.Module):

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .analysis import measured_on  # noqa: E402
-from .findings import LOCAL_MODELS, MODEL_NAMES  # noqa: E402
+from .findings import LOCAL_MODELS, MODEL_NAMES, inputs_name  # noqa: E402
 
 # the report's order of models, too
 COLOURS = {
@@ -31,10 +31,6 @@ COLOURS = {
 }
 METHOD_COLOURS = {"favor": "#7570b3", "exact": "#e7298a", "orthogonal": "#1b9e77", "iid": "#d95f02"}
 METHOD_NAMES = {"favor": "FAVOR+", "exact": "exact (SDPA)", "orthogonal": "orthogonal features", "iid": "iid features"}
-INPUTS_NAMES = {
-    "trained_performer": "trained Performer's q, k, v",
-    "trained_transformer": "trained transformer's q, k, v",
-}
 MARKERS = {"cnn": "s", "cnn_dilated": "D", "cnn_global": "v", "enformer": "o"}  # equal accuracies stay visible
 ELEMENT_COLOURS = {"promoter": "#4d4d4d", "enhancer": "#e6ab02"}
 # the controls of tbio.train.controls, in reading order
@@ -456,7 +452,7 @@ def approximation(summary: pd.DataFrame):
         plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
         axis.yaxis.set_major_formatter(plain)
         axis.yaxis.set_minor_formatter(plain)
-        axis.set_title(INPUTS_NAMES.get(name, name.replace("synthetic_std", "synthetic, logit std ")), fontsize=9)
+        axis.set_title(inputs_name(name), fontsize=9)
         axis.set_xlabel("random features m")
     for axis in axes[:, 0]:
         axis.set_ylabel("relative error vs exact")

@@ -24,6 +24,15 @@ MODEL_NAMES = {
 }
 
 
+def inputs_name(inputs: str) -> str:
+    """An ``inputs`` value of approximation.tsv in words: synthetic_std0.35 ->
+    'synthetic, logit std 0.35'; trained_performer -> "trained Performer's q, k, v"."""
+    if inputs.startswith("trained_"):
+        model = inputs.removeprefix("trained_")
+        return f"trained {MODEL_NAMES.get(model, model).split(' (')[0]}'s q, k, v"
+    return inputs.replace("synthetic_std", "synthetic, logit std ")
+
+
 @dataclass(frozen=True)
 class Number:
     """A number in a sentence: key names it, value is exact, text is what a reader sees."""

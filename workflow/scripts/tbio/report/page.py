@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
+from ..models import PROTEIN_CONTROLS, conv_field
 from .content import Figure, Tables
-from ..models import PROTEIN_CONTROLS
-from .findings import AT_CHANCE, LOCAL_MODELS, MODEL_NAMES, REACHED, Finding, Number
+from .findings import AT_CHANCE, LOCAL_MODELS, MODEL_NAMES, REACHED, Finding, Number, inputs_name
 from .html import ENVIRONMENT, table_view
 
 # workflow/report, from workflow/scripts/tbio/report/page.py
@@ -175,9 +175,7 @@ def run_facts(name: str, t: Tables) -> dict:
             beats = row["orthogonal_beats_uniform_from"]
             rows.append(
                 {
-                    "inputs": INPUTS_WORDS.get(
-                        row["inputs"], row["inputs"].replace("synthetic_std", "synthetic, logit std ")
-                    ),
+                    "inputs": inputs_name(row["inputs"]),
                     "uniform": f"{row['uniform_error']:.3g}",
                     "beats": None if pd.isna(beats) else f"{int(beats):,}",
                 }
@@ -217,10 +215,6 @@ def _protein_difference(protein: pd.DataFrame) -> dict | None:
     }
 
 
-INPUTS_WORDS = {
-    "trained_performer": "the trained Performer's q, k, v",
-    "trained_transformer": "the trained transformer's q, k, v",
-}
 UNIFORM_FORMATS = {
     "uniform_error": _fmt("{:.3f}"),
     "orthogonal_error_at_most": _fmt("{:.3f}"),
@@ -234,13 +228,12 @@ def _protein_controls(protein: pd.DataFrame, config: dict) -> dict | None:
     means = dict(zip(protein["model"], protein["mean"]))
     if not set(PROTEIN_CONTROLS) <= set(means):
         return None
-    local = config.get("models", {}).get("protein_local", {})
-    field = local.get("stem_kernel", 0) + sum((local.get("kernel_size", 1) - 1) * d for d in local.get("dilations", []))
+    local = config.get("models", {}).get("protein_local")
     above = [MODEL_NAMES[m] for m in PROTEIN_CONTROLS if means[m] > AT_CHANCE]
     return {
         "bag": _percent(means["protein_bag"]),
         "local": _percent(means["protein_local"]),
-        "field": field or "?",
+        "field": conv_field(local) if local else "?",
         "separation": config.get("protein", {}).get("min_separation", "?"),
         "above": " and the ".join(above),
         "verb": "solve" if len(above) > 1 else "solves",
