@@ -12,6 +12,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/encode.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/motifs.smk"
 include: "workflow/rules/attention.smk"
 include: "workflow/rules/report.smk"
 

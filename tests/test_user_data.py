@@ -2,8 +2,11 @@
 
 import copy
 import gzip
+import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -148,15 +151,17 @@ def test_the_workflow_trains_on_user_data_instead_of_simulating(tmp_path):
     for files in splits.values():  # relative to the working directory, as a user writes them
         files["fasta"] = files["fasta"].replace(f"{workdir}/", "")
         files["labels"] = files["labels"].replace(f"{workdir}/", "")
-    (workdir / "config/mine.yaml").write_text(yaml.safe_dump({"dna": {"input": splits, "seq_len": 64}}))
+    mine = {"dna": {"input": splits, "seq_len": 64}, "motifs": {"known": ["MA0105.4"]}}
+    (workdir / "config/mine.yaml").write_text(yaml.safe_dump(mine))
     jobs = planned_jobs(workdir, "--configfile", "config/test.yaml", "config/mine.yaml", "--forceall")
     assert "simulate_dna" not in jobs
     assert jobs["train_cnn"] == 2 and jobs["train_enformer"] == 2  # one data set x 2 seeds
     assert jobs["encode_onehot"] == 6  # 3 user splits + 3 protein splits
     assert jobs["check_user_dna"] == 1
+    assert jobs["discover_motifs"] == 4  # the local CNN and the Enformer-style model x 2 seeds
     run_snakemake(
         workdir,
-        "results/models/dna/user/cnn/seed1/metrics.json",
+        "results/motifs/dna/user/cnn/seed1/motifs.tsv",
         "--cores",
         "2",
         "--configfile",
@@ -164,6 +169,34 @@ def test_the_workflow_trains_on_user_data_instead_of_simulating(tmp_path):
         "config/mine.yaml",
     )
     assert (workdir / "results/models/dna/user/cnn/seed1/checkpoint.pt").exists()
+    motifs = pd.read_csv(workdir / "results/motifs/dna/user/cnn/seed1/motifs.tsv", sep="\t", keep_default_na=False)
+    assert "best_match_id" in motifs and set(motifs["planted"]) <= {"", "MA0105.4"}  # only motifs.known can be
+
+
+def test_the_oct4_mafk_recipe_writes_real_dna_the_workflow_accepts(tmp_path):
+    """The README's real-DNA recipe: janggu's wheel from PyPI, its Oct4 and
+    MafK ChIP-seq peaks split and written as config/oct4_mafk.yaml names them,
+    checked whole by check_user_dna and planned through motif discovery."""
+    workdir = copy_workflow(tmp_path / "wf")
+    fetch = subprocess.run(
+        [sys.executable, "workflow/scripts/fetch_oct4_mafk.py", "data/oct4_mafk"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    assert fetch.returncode == 0, fetch.stderr
+    counts = {}
+    for split in ("train", "val", "test"):
+        labels = pd.read_csv(workdir / f"data/oct4_mafk/{split}.labels.tsv", sep="\t")
+        counts[split] = labels["label"].value_counts().to_dict()
+    # 3,897 Oct4 and 3,900 MafK peaks, one in ten of each to test and to validation
+    assert counts == {"train": {1: 3117, 0: 3120}, "val": {1: 390, 0: 390}, "test": {1: 390, 0: 390}}
+    splits = yaml.safe_load((workdir / "config/oct4_mafk.yaml").read_text())["dna"]["input"]
+    splits = {split: {kind: str(workdir / path) for kind, path in files.items()} for split, files in splits.items()}
+    rows = check_user_dna(splits, 200)
+    assert [row["records"] for row in rows] == [6237, 780, 780]
+    jobs = planned_jobs(workdir, "--configfile", "config/oct4_mafk.yaml", "--forceall")
+    assert jobs["check_user_dna"] == 1 and jobs["discover_motifs"] == 6 and "simulate_dna" not in jobs
 
 
 def test_a_bad_user_file_stops_the_run_before_any_training(tmp_path):

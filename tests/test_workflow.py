@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from Bio import SeqIO
@@ -53,6 +54,39 @@ def test_toy_run_writes_a_self_contained_report(test_run):
     html = (test_run / "results/report/report.html").read_text()
     assert "data:image/png;base64," in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+def test_toy_run_discovers_motifs_for_every_listed_model_data_set_and_seed(test_run):
+    """config/test.yaml keeps motifs.models at [cnn, enformer]: 2 x 2 windows x 2 seeds."""
+    jobs = [(m, w, s) for m in ("cnn", "enformer") for w in ("w10-16", "w24-31") for s in (1, 2)]
+    for model, dataset, seed in jobs:
+        folder = test_run / f"results/motifs/dna/{dataset}/{model}/seed{seed}"
+        scores = np.load(folder / "scores.npz")
+        assert scores["hypothetical"].shape == (*scores["one_hot"].shape[:2], 4)
+        assert np.allclose(scores["hypothetical"].sum(axis=-1), 0, atol=1e-5)  # mean-centred per position
+        assert (folder / "patterns.npz").exists()
+    motifs = pd.read_csv(test_run / "results/report/motifs.tsv", sep="\t", keep_default_na=False)
+    assert list(motifs.columns)[:9] == [
+        "model",
+        "dataset",
+        "seed",
+        "pattern",
+        "n_seqlets",
+        "best_match_id",
+        "best_match_name",
+        "pvalue",
+        "qvalue",
+    ] and {"planted", "planted_match"} <= set(motifs.columns)
+    assert set(zip(motifs["model"], motifs["dataset"], motifs["seed"])) <= set(jobs)
+    planted = {"POL001.1", "POL011.1", "MA0105.4", "MA0796.1"}
+    assert set(motifs["planted"]) <= planted | {""}
+    # the local CNN reads the centred promoter in every toy window: TF-MoDISco-lite finds it there
+    cnn_promoters = motifs[(motifs["model"] == "cnn") & motifs["planted"].isin(["POL001.1", "POL011.1"])]
+    assert set(cnn_promoters["dataset"]) == {"w10-16", "w24-31"}
+    recovery = pd.read_csv(test_run / "results/report/figures/motif_recovery.tsv", sep="\t")
+    assert len(recovery) == 2 * 2 * 2 and (recovery["seeds"] == 2).all()
+    html = (test_run / "results/report/report.html").read_text()
+    assert "Motifs recovered by each model" in html and "motif-recovery" in html
 
 
 @pytest.mark.skipif(shutil.which("samtools") is None, reason="samtools is installed by `make test`")

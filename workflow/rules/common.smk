@@ -36,6 +36,7 @@ wildcard_constraints:
     seed=r"\d+",
     split="train|val|test",
     dataset=r"dna/(w\d+-\d+|user|probe)|protein",
+    model="|".join(DNA_MODELS),
 
 
 SPLITS = ["train", "val", "test"]
@@ -167,6 +168,45 @@ def protein_metrics(wildcards):
     return whole_json(protein_models(PROTEIN_MODELS))
 
 
+# --- motif discovery -------------------------------------------------------------------
+
+MOTIF_MODELS = config["motifs"]["models"]
+
+
+def contribution_settings():
+    """What a contribution_scores job's result depends on besides its inputs."""
+    return canonical({"n_sequences": config["motifs"]["n_sequences"], "threads": config["threads"]["train"]})
+
+
+def planted_motifs():
+    """The matrices a discovered pattern may recover: on simulated DNA the
+    planted promoters and enhancers, plus motifs.known (the user's own DNA)."""
+    dna = config["dna"]
+    planted = [] if USER_DNA else dna["promoters"] + dna["enhancers"]
+    return planted + config["motifs"]["known"]
+
+
+def discovery_settings():
+    """A discover_motifs job's settings: the motifs section's discovery keys,
+    the JASPAR release matched against and the matrices that count as planted."""
+    skip = ("models", "n_sequences", "known")
+    settings = {k: v for k, v in config["motifs"].items() if k not in skip}
+    return canonical(
+        {"discovery": settings, "jaspar_release": config["dna"]["jaspar_release"], "planted": planted_motifs()}
+    )
+
+
+def motif_files(name):
+    """``name`` (motifs.tsv, patterns.npz) of every discover_motifs job."""
+    return expand(
+        "results/motifs/dna/{dna_set}/{model}/seed{seed}/{name}",
+        dna_set=DNA_SETS,
+        model=MOTIF_MODELS,
+        seed=config["seeds"],
+        name=name,
+    )
+
+
 def report_templates():
     """The Jinja2 templates, style and script the report page is rendered from."""
     return sorted(str(path) for path in Path(LIBRARY, "report", "templates").iterdir() if path.is_file())
@@ -256,6 +296,13 @@ def rule_benchmarks():
         seed=seeds,
     )
     files += expand("results/rule_benchmarks/train_{model}/seed{seed}.tsv", model=PROTEIN_MODELS, seed=seeds)
+    files += expand(
+        "results/rule_benchmarks/{step}/{dna_set}/{model}/seed{seed}.tsv",
+        step=["contribution_scores", "discover_motifs"],
+        dna_set=DNA_SETS,
+        model=MOTIF_MODELS,
+        seed=seeds,
+    )
     files += [
         "results/rule_benchmarks/attention_approximation/approximation.tsv",
         "results/rule_benchmarks/attention_scaling/scaling.tsv",

@@ -21,6 +21,8 @@ build_report(
         controls=list(inputs.controls),
         by_distance=list(inputs.by_distance),
         performer_draws=list(inputs.performer_draws),
+        motifs=list(inputs.motifs),
+        patterns=list(inputs.patterns),
         approximation=inputs.approximation,
         scaling=inputs.scaling,
         rule_benchmarks=list(inputs.rule_benchmarks),
@@ -33,5 +35,6 @@ build_report(
     accuracy_by_distance_path=snakemake.output.accuracy_by_distance,
     controls_path=snakemake.output.controls,
     performer_draws_path=snakemake.output.performer_draws,
+    motifs_path=snakemake.output.motifs,
     log=lambda line: print(line, file=sys.stderr),
 )

@@ -15,7 +15,15 @@ import yaml
 from pathlib import Path
 
 from .data.design import AMINO_ACIDS
-from .data.layout import MATRIX_ID, cluster_length, is_consensus, jaspar_releases, motif_length, pair_distance_bounds
+from .data.layout import (
+    MATRIX_ID,
+    cluster_length,
+    is_consensus,
+    jaspar_releases,
+    matrix_length,
+    motif_length,
+    pair_distance_bounds,
+)
 from .models import conv_field
 
 
@@ -187,6 +195,7 @@ def check_consistency(config: dict) -> None:
                 raise ConfigError(
                     f"config key models.{name}.{key} is {models[name][key]}; expected an odd number so the receptive field is centred on its position."
                 )
+    check_known_motifs(config["motifs"]["known"], dna["jaspar_release"])
     local = models["protein_local"]
     field = conv_field(local)
     if field >= protein["min_separation"]:
@@ -196,6 +205,16 @@ def check_consistency(config: dict) -> None:
             f"({protein['min_separation']}), so that no view holds both motifs: lower the dilations or raise "
             "protein.min_separation."
         )
+
+
+def check_known_motifs(known: list[str], release: str) -> None:
+    """motifs.known: JASPAR matrix IDs, with their versions, in the release."""
+    for i, spec in enumerate(known):
+        if not MATRIX_ID.fullmatch(spec) or release not in jaspar_releases() or matrix_length(spec, release) is None:
+            raise ConfigError(
+                f"config key motifs.known[{i}] is {spec!r}; expected a JASPAR matrix ID with its version that "
+                f"dna.jaspar_release ({release}) holds, e.g. MA0105.4."
+            )
 
 
 def check_dna_task(dna: dict) -> None:

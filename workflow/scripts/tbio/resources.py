@@ -154,11 +154,13 @@ RULES = (
     "simulate_protein",
     "encode_onehot",
     *(f"train_{model}" for model in DNA_MODELS + PROTEIN_MODELS),
+    "contribution_scores",
     "attention_approximation",
     "attention_scaling",
+    "discover_motifs",
     "report",
 )
-TORCH_RULES = RULES[3:-1]  # training and the attention benchmarks
+TORCH_RULES = RULES[3:-2]  # training, contribution scores and the attention benchmarks
 SPLITS = ("train", "val", "test")
 CHANNELS = {"dna": 4, "protein": 21}
 
@@ -457,6 +459,27 @@ def scaling_bytes(config: dict) -> int:
     return int(tensor_per_token * tokens + blocks + 100 * MB)
 
 
+# TF-MoDISco-lite with numba, scikit-learn, igraph and the JASPAR release loaded:
+# 460 MB measured at the default (300 sequences of 512 bp, 1,200 seqlets)
+MODISCO_MB = 400
+
+
+def contribution_bytes(config: dict) -> int:
+    """A contribution_scores job: a training job of the largest listed model
+    holds all its splits and more, so its estimate bounds this one's."""
+    models = config["motifs"]["models"] or ["cnn"]
+    return max(training_bytes(config, model) for model in models)
+
+
+def discovery_bytes(config: dict) -> int:
+    """The one-hot, hypothetical and actual scores and their copies (float32,
+    8 arrays of n_sequences x seq_len x 4) and the seqlets' affinities
+    (max_seqlets squared, float64, 4 matrices)."""
+    motifs = config["motifs"]
+    n = min(motifs["n_sequences"], split_sizes(config, "dna")["test"])
+    return 8 * n * config["dna"]["seq_len"] * 4 * FLOAT + 4 * motifs["max_seqlets"] ** 2 * 8
+
+
 def report_bytes(config: dict) -> int:
     """The test labels of every window and the approximation table, read by pandas."""
     windows = 1 if config["dna"].get("input") else len(config["dna"]["windows"])
@@ -482,8 +505,10 @@ def _job_bytes(config: dict) -> dict[str, float]:
         "train_transformer": torch_base + training_bytes(config, "transformer"),
         "train_protein_bag": torch_base + training_bytes(config, "protein_bag"),
         "train_protein_local": torch_base + training_bytes(config, "protein_local"),
+        "contribution_scores": torch_base + contribution_bytes(config),
         "attention_approximation": torch_base + approximation_bytes(config),
         "attention_scaling": torch_base + scaling_bytes(config),
+        "discover_motifs": MODISCO_MB * MB + discovery_bytes(config),
         "report": REPORT_MB * MB + report_bytes(config),
     }
 
@@ -540,6 +565,8 @@ DRIVERS = {
         + [f"models.{name}.{key}" for key in ("batch_size", "channels", "dilations")]
         for name in ("protein_bag", "protein_local")
     },
+    "contribution_scores": _DATA_KEYS["dna"],
+    "discover_motifs": ["motifs.n_sequences", "motifs.max_seqlets", "dna.seq_len"],
     "attention_approximation": ["approximation.draws", "approximation.features"],
     "attention_scaling": ["scaling.seq_lens"],
     "report": ["dna.n_test", "dna.windows", "dna.n_probe", "approximation.draws", "seeds", "dna.seq_len"],

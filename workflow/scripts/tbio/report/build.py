@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 
 from ..models import DNA_MODELS, PROTEIN_MODELS
-from . import aggregate, figures
+from . import aggregate, figures, motifs
 from .analysis import crossover_length, fit_scaling
 from .content import Figure, ReportInputs, Tables
 from .findings import (
@@ -59,6 +59,10 @@ def collect(inputs: ReportInputs) -> Tables:
     for column in ("seconds_fwd_bwd", "peak_mb"):
         scaling[column] = pd.to_numeric(scaling[column], errors="coerce")  # a skipped length may be empty or "NA"
 
+    discovered = motifs.motifs_table(list(inputs.motifs))
+    recovery = motifs.recovery_table(discovered, config, motifs.jobs_of(list(inputs.motifs)))
+    logos = motifs.logo_rows(discovered, list(inputs.patterns), config)
+
     fields = dna.dropna(subset=["receptive_field_bp"]).groupby("model")["receptive_field_bp"].max()
     return Tables(
         metrics=metrics,
@@ -81,6 +85,9 @@ def collect(inputs: ReportInputs) -> Tables:
         approximation=approximation,
         approximation_vs_uniform=aggregate.approximation_vs_uniform(approximation),
         scaling=scaling,
+        motifs=discovered,
+        motif_recovery=recovery,
+        motif_logos=logos,
         scaling_by_length=aggregate.scaling_table(scaling) if len(scaling) else pd.DataFrame(),
         time_fits=fit_scaling(scaling),
         memory_fits=fit_scaling(scaling, value="peak_mb"),
@@ -105,6 +112,7 @@ def draw_figures(tables: Tables, folder: Path) -> dict[str, Path]:
         "learning_curves_dna": figures.learning_curves(curves[curves["task"] == "dna"], DNA_MODELS),
         "contributions": figures.contributions(tables.profiles, tables.spans, tables.receptive_fields, tables.seq_len),
         "attention": figures.centre_attention(tables.attention, tables.spans, tables.seq_len),
+        "motifs": figures.motif_logos(tables.motif_logos),
         "learning_curves_protein": figures.learning_curves(curves[curves["task"] == "protein"], PROTEIN_MODELS),
         "approximation": figures.approximation(tables.approximation),
         "attention_scaling": figures.scaling(tables.scaling, tables.time_fits, tables.memory_fits, tables.crossover),
@@ -125,6 +133,7 @@ def write_tables(tables: Tables, extra: dict[str, pd.DataFrame], folder: Path) -
         "contributions_mean": tables.profiles,
         "attention_mean": tables.attention,
         "element_positions": tables.spans,
+        "motif_recovery": tables.motif_recovery,
         "approximation_summary": tables.approximation,
         "approximation_vs_uniform": tables.approximation_vs_uniform,
         "attention_scaling_by_length": tables.scaling_by_length,
@@ -154,11 +163,12 @@ def build_report(
     accuracy_by_distance_path=None,
     controls_path=None,
     performer_draws_path=None,
+    motifs_path=None,
     workdir: str = ".",
     log=print,
 ) -> Report:
     """Write summary.tsv, accuracy_by_distance.tsv, controls.tsv (header only
-    for the user's own DNA) and performer_draws.tsv (by default beside
+    for the user's own DNA), performer_draws.tsv and motifs.tsv (by default beside
     summary.tsv), the figures folder and the page."""
     folder = Path(figures_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -173,6 +183,7 @@ def build_report(
     tables.draws.to_csv(
         performer_draws_path or beside / "performer_draws.tsv", sep="\t", index=False, float_format="%.6g"
     )
+    tables.motifs.to_csv(motifs_path or beside / "motifs.tsv", sep="\t", index=False, float_format="%.6g")
     log(f"accuracy by distance: {len(tables.by_distance)} rows; controls: {len(tables.controls)} rows")
 
     long_range = long_range_finding(tables.summary, tables.controls, tables.enhancer_len or 0)

@@ -29,6 +29,9 @@ class ReportInputs:
     by_distance: list[str] = field(default_factory=list)
     # each Performer job's draws.tsv: its test accuracy over fresh random-feature draws
     performer_draws: list[str] = field(default_factory=list)
+    # each discover_motifs job's motifs.tsv and patterns.npz
+    motifs: list[str] = field(default_factory=list)
+    patterns: list[str] = field(default_factory=list)
     config: dict = field(default_factory=dict)
     config_schema: str | None = None
     # the folder of the .rst captions (workflow/report); None: the one beside this library
@@ -59,6 +62,9 @@ class Tables:
     approximation: pd.DataFrame  # FAVOR+ and uniform error per (inputs, kind, features), over draws
     approximation_vs_uniform: pd.DataFrame  # per inputs: the fewest features at which FAVOR+ beats uniform
     scaling: pd.DataFrame  # attention_scaling.tsv as measured
+    motifs: pd.DataFrame  # every discovered pattern per (model, data set, seed) (motifs.tsv)
+    motif_recovery: pd.DataFrame  # per (model, data set, role): seeds whose patterns recovered it
+    motif_logos: list  # report.motifs.logo_rows
     scaling_by_length: pd.DataFrame  # both methods side by side per length
     time_fits: dict
     memory_fits: dict

@@ -525,3 +525,54 @@ def cost(cost_by_rule: pd.DataFrame):
     axes[0].set_ylabel("rule (jobs)")
     figure.tight_layout()
     return figure
+
+
+def motif_logos(rows: list[dict]):
+    """Per (model, data set) row and role column: the recovered pattern's
+    contribution-weighted matrix (CWM) beside its JASPAR match (information
+    content, as it aligns), or a note that none was recovered."""
+    import logomaker
+
+    pairs = list(dict.fromkeys((r["model"], r["dataset"]) for r in rows))
+    role_list = list(dict.fromkeys(r["role"] for r in rows))
+    if not pairs:
+        figure, ax = plt.subplots(figsize=(6, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no motif discovery in this run (motifs.models is empty)", ha="center", va="center")
+        return figure
+    figure, axes = plt.subplots(
+        len(pairs), 2 * len(role_list), figsize=(3.2 * 2 * len(role_list), 1.4 * len(pairs)), squeeze=False
+    )
+    cell = {(r["model"], r["dataset"], r["role"]): r for r in rows}
+    for i, (model, dataset) in enumerate(pairs):
+        for j, role in enumerate(role_list):
+            left, right = axes[i][2 * j], axes[i][2 * j + 1]
+            row = cell[(model, dataset, role)]
+            for ax in (left, right):
+                ax.set_xticks([])
+                ax.tick_params(labelsize=6)
+            if row["pattern"] is None:
+                left.axis("off")
+                right.axis("off")
+                left.text(
+                    0.5, 0.5, f"{_label(model)}, {dataset}:\nno {role} recovered", ha="center", va="center", fontsize=7
+                )
+                continue
+            best = row["pattern"]
+            cwm = pd.DataFrame(row["cwm"], columns=list("ACGT"))
+            logomaker.Logo(cwm, ax=left, color_scheme="classic")
+            left.set_title(
+                f"{_label(model)}, {dataset}, seed {best['seed']}: {best['pattern']} " f"({best['n_seqlets']} seqlets)",
+                fontsize=6,
+            )
+            match = pd.DataFrame(row["match"], columns=list("ACGT"))
+            information = logomaker.transform_matrix(match, from_type="probability", to_type="information")
+            logomaker.Logo(information, ax=right, color_scheme="classic")
+            right.set_ylim(0, 2)
+            right.set_title(
+                f"{role}: {best['best_match_name']} {best['best_match_id']} (q {best['qvalue']:.1g}, "
+                f"{best['planted_match']})",
+                fontsize=6,
+            )
+    figure.tight_layout()
+    return figure

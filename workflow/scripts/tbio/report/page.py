@@ -31,6 +31,7 @@ FIGURES = {
     "learning_curves_dna": ("DNA", "validation loss and accuracy per epoch of the DNA models", "learning_curves"),
     "contributions": ("DNA", "gradient times input along the sequence", "contributions"),
     "attention": ("DNA", "attention from the centre bin of the Enformer-style model", "attention"),
+    "motifs": ("DNA", "discovered patterns beside their best JASPAR match, per model and data set", "motifs"),
     "learning_curves_protein": (
         "Protein",
         "validation loss and accuracy per epoch of the protein models",
@@ -169,6 +170,20 @@ def run_facts(name: str, t: Tables) -> dict:
     if name == "attention":
         bins = t.attention["bin"].nunique() if len(t.attention) else 0
         return {"bins": bins, "bin_bp": t.seq_len // bins if bins else 0}
+    if name == "motifs":
+        motifs, config = t.motifs, t.config.get("motifs", {})
+        max_q = config.get("max_qvalue", 0.05)
+        recovery = t.motif_recovery
+        return {
+            "jobs": int(recovery.drop_duplicates(["model", "dataset"])["seeds"].sum()) if len(recovery) else 0,
+            "patterns": len(motifs),
+            "models": ", ".join(MODEL_NAMES.get(m, m) for m in config.get("models", [])),
+            "n_sequences": config.get("n_sequences", "?"),
+            "significant": int((motifs["qvalue"] < max_q).sum()) if len(motifs) else 0,
+            "max_q": max_q,
+            "recovered": int((motifs["planted"] != "").sum()) if len(motifs) else 0,
+            "known": bool(config.get("known")),
+        }
     if name == "approximation":
         rows = []
         for row in t.approximation_vs_uniform.to_dict("records"):
@@ -283,11 +298,13 @@ def page_context(
         "performer_vs_exact": _performer_vs_exact(t.performer_vs_exact),
         "protein_controls": _protein_controls(t.protein, t.config),
         "n_jobs": len(t.jobs),
+        "motif_max_q": t.config.get("motifs", {}).get("max_qvalue", 0.05),
         "config_yaml": config_yaml,
         "tables": {
             "accuracy": view(_named(t.accuracy), ACCURACY_FORMATS, table_id="accuracy-by-window"),
             "controls": view(_named(t.controls_mean), CONTROL_FORMATS, table_id="controls-by-window"),
             "reach": view(_named(t.reach), REACH_FORMATS, table_id="reach"),
+            "motif_recovery": view(_named(t.motif_recovery), table_id="motif-recovery"),
             "protein": view(_named(t.protein), ACCURACY_FORMATS, table_id="protein-accuracy"),
             "draws": view(t.draws_summary, DRAW_FORMATS, table_id="performer-draws"),
             "scaling": view(t.scaling_by_length, SCALING_FORMATS, table_id="attention-scaling"),

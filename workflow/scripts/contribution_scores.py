@@ -1,0 +1,21 @@
+"""Snakemake adapter: hypothetical contribution scores of one trained DNA
+model on the first test positives (tbio.motifs.run.score_job)."""
+
+import json
+import sys
+
+# Before the library's import, so that an import error lands in the log too.
+sys.stderr = open(snakemake.log[0], "w")
+
+from tbio.motifs.run import score_job
+
+settings = json.loads(snakemake.params.settings)
+score_job(
+    snakemake.input.checkpoint,
+    snakemake.input.x,
+    snakemake.input.y,
+    settings["n_sequences"],
+    settings["threads"],
+    snakemake.output[0],
+    log=lambda line: print(line, file=sys.stderr),
+)

@@ -1,0 +1,110 @@
+"""The two motif jobs from files to files, callable without Snakemake: the
+contribution scores of one trained DNA model (``score_job``) and the
+patterns found in them, each with its best JASPAR match (``discovery_job``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# motifs.tsv, one row per discovered pattern
+MOTIF_COLUMNS = [
+    "pattern",
+    "n_seqlets",
+    "best_match_id",
+    "best_match_name",
+    "pvalue",
+    "qvalue",
+    "planted",
+    "planted_match",
+]
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    os.replace(tmp, path)
+
+
+def score_job(checkpoint_path, x_path, y_path, n_sequences: int, threads: int, scores_path, log=print) -> int:
+    """Hypothetical contributions of the model in ``checkpoint_path`` on the
+    first ``n_sequences`` positives of (``x_path``, ``y_path``), with their
+    one-hot sequences and their indices in the split, into ``scores_path``
+    (.npz). Returns the number of sequences scored."""
+    import torch
+
+    from ..models import build_model
+    from ..train.loop import make_deterministic, pick_device
+    from .scores import hypothetical_contributions
+
+    make_deterministic(0, threads)
+    device = pick_device()
+    checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+    model, _ = build_model(
+        checkpoint["model"], checkpoint["model_config"], checkpoint["seq_len"], checkpoint["in_channels"]
+    )
+    model.load_state_dict(checkpoint["state_dict"])
+    model.to(device)
+    x, y = np.load(x_path), np.load(y_path)
+    index = np.flatnonzero(y == 1)[:n_sequences]
+    one_hot = x[index]
+    hypothetical = hypothetical_contributions(model, torch.from_numpy(one_hot), 64, device)
+    log(f"{checkpoint['model']}: hypothetical contributions of {len(index)} test positives on {device}")
+    path = Path(scores_path)
+    tmp = path.with_name(f".{path.stem}.tmp.npz")
+    np.savez_compressed(tmp, one_hot=one_hot.astype(np.uint8), hypothetical=hypothetical, index=index)
+    _replace(tmp, path)
+    return len(index)
+
+
+def discovery_job(
+    scores_path, settings: dict, release: str, planted_specs: list[str], motifs_path, patterns_path, log=print
+) -> pd.DataFrame:
+    """Patterns TF-MoDISco-lite finds in ``scores_path`` (a score_job's
+    .npz), each with its best match in the JASPAR ``release`` and the planted
+    (or known) matrix it recovers, if any: the table into ``motifs_path``
+    (MOTIF_COLUMNS) and every pattern's PPM, CWM and matched matrix into
+    ``patterns_path`` (.npz) for the report's logos."""
+    from ..data.layout import is_consensus
+    from .database import motif_database
+    from .discovery import DiscoverySettings, best_matches, discover_patterns, planted_match
+
+    scores = np.load(scores_path)
+    one_hot, hypothetical = scores["one_hot"].astype(np.float32), scores["hypothetical"]
+    patterns = discover_patterns(one_hot, hypothetical, DiscoverySettings.from_settings(settings))
+    targets = motif_database(release, planted_specs)
+    planted_ids = {spec.upper() if is_consensus(spec) else spec for spec in planted_specs}
+    planted = [t for t in targets if t.matrix_id in planted_ids]
+    matches = best_matches(patterns, targets, settings["trim"])
+    rows, arrays = [], {}
+    for pattern, match in zip(patterns, matches):
+        recovered, level = planted_match(match, planted, settings["max_qvalue"])
+        rows.append(
+            {
+                "pattern": pattern.name,
+                "n_seqlets": pattern.n_seqlets,
+                "best_match_id": match.target.matrix_id,
+                "best_match_name": match.target.name,
+                "pvalue": match.p_value,
+                "qvalue": match.q_value,
+                "planted": recovered,
+                "planted_match": level,
+            }
+        )
+        arrays[f"{pattern.name}|ppm"] = pattern.frequencies
+        arrays[f"{pattern.name}|cwm"] = pattern.contributions
+        arrays[f"{pattern.name}|match"] = match.oriented()
+    table = pd.DataFrame(rows, columns=MOTIF_COLUMNS)
+    log(
+        f"{len(patterns)} patterns from {len(one_hot)} sequences; recovered: "
+        + (", ".join(sorted(set(table["planted"]) - {""})) or "none")
+    )
+    for path, write in (
+        (Path(patterns_path), lambda p: np.savez_compressed(p, **arrays)),
+        (Path(motifs_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g")),
+    ):
+        tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+        write(tmp)
+        _replace(tmp, path)
+    return table
