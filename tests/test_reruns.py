@@ -56,7 +56,7 @@ def edit_test_config(workdir: Path, change) -> None:
 
 def test_cnn_epochs_rerun_only_cnn_training_and_the_report(finished_copy):
     edit_test_config(finished_copy, lambda c: c["models"]["cnn"].update(epochs=3))
-    assert planned_jobs(finished_copy) == {"train_cnn": 4, **motif_jobs(4), "report": 1}
+    assert planned_jobs(finished_copy) == {"train_cnn": 4, **motif_jobs(2), "report": 1}
 
 
 def test_dna_seq_len_reruns_the_dna_side_only(finished_copy):
@@ -70,7 +70,7 @@ def test_a_new_window_adds_only_its_jobs(finished_copy):
         "simulate_dna": 1,
         "encode_onehot": 3,
         **{f"train_{model}": 2 for model in DNA_MODELS},
-        **motif_jobs(4),
+        **motif_jobs(2),
         "report": 1,
     }
 
@@ -80,7 +80,7 @@ def test_a_new_seed_adds_only_its_training_jobs(finished_copy):
     assert planned_jobs(finished_copy) == {
         **{f"train_{model}": 2 for model in DNA_MODELS},
         **{f"train_{model}": 1 for model in PROTEIN_MODELS},
-        **motif_jobs(4),
+        **motif_jobs(4),  # each (window, model) job of motif discovery covers every seed
         "report": 1,
     }
 
@@ -89,7 +89,7 @@ def test_editing_model_code_reruns_the_models_built_from_it(finished_copy):
     source = finished_copy / "workflow/scripts/tbio/models/enformer.py"
     source.write_text(source.read_text() + "\n# an edit\n")
     # the Basenji-style CNN is built from the Enformer-style stem and tower
-    assert planned_jobs(finished_copy) == {"train_enformer": 4, "train_cnn_dilated": 4, **motif_jobs(4), "report": 1}
+    assert planned_jobs(finished_copy) == {"train_enformer": 4, "train_cnn_dilated": 4, **motif_jobs(2), "report": 1}
     # the local CNN, the global control and both protein controls share one file
     source = finished_copy / "workflow/scripts/tbio/models/cnn.py"
     source.write_text(source.read_text() + "\n# an edit\n")
@@ -100,7 +100,7 @@ def test_editing_model_code_reruns_the_models_built_from_it(finished_copy):
         "train_cnn_global": 4,
         "train_protein_bag": 2,
         "train_protein_local": 2,
-        **motif_jobs(8),
+        **motif_jobs(4),
         "report": 1,
     }
 
@@ -113,8 +113,8 @@ DNA_MODELS = ["cnn", "cnn_dilated", "cnn_global", "enformer"]
 DNA_TRAINING = {f"train_{model}": 4 for model in DNA_MODELS}
 PROTEIN_MODELS = ["performer", "transformer", "protein_bag", "protein_local"]
 PROTEIN_TRAINING = {f"train_{model}": 2 for model in PROTEIN_MODELS}
-# motif discovery runs for the local CNN and the Enformer-style model (motifs.models):
-# 8 jobs of each step in the toy run
+# motif discovery runs for the local CNN and the Enformer-style model (motifs.models),
+# one job of each step per (window, model), over both seeds: 4 in the toy run
 
 
 def motif_jobs(n: int) -> dict[str, int]:
@@ -122,7 +122,7 @@ def motif_jobs(n: int) -> dict[str, int]:
     return {"contribution_scores": n, "discover_motifs": n}
 
 
-DNA_SIDE = {"simulate_dna": 2, "simulate_dna_probe": 1, "encode_onehot": 7, **DNA_TRAINING, **motif_jobs(8)}
+DNA_SIDE = {"simulate_dna": 2, "simulate_dna_probe": 1, "encode_onehot": 7, **DNA_TRAINING, **motif_jobs(4)}
 # the approximation rule reads the first seed's trained protein models too
 PROTEIN_SIDE = {
     "simulate_protein": 1,
@@ -136,10 +136,10 @@ PROTEIN_SIDE = {
 # jobs that each settings group reaches in the toy run (2 windows, 2 seeds); the
 # report prints the whole config, so it reruns on every change
 JOBS_OF_SECTION = {
-    "models.cnn": {"train_cnn": 4, **motif_jobs(4)},
+    "models.cnn": {"train_cnn": 4, **motif_jobs(2)},
     "models.cnn_dilated": {"train_cnn_dilated": 4},
     "models.cnn_global": {"train_cnn_global": 4},
-    "models.enformer": {"train_enformer": 4, **motif_jobs(4)},
+    "models.enformer": {"train_enformer": 4, **motif_jobs(2)},
     "models.performer": {"train_performer": 2, "attention_approximation": 1},
     "models.transformer": {"train_transformer": 2, "attention_approximation": 1},
     "models.protein_bag": {"train_protein_bag": 2},
@@ -148,8 +148,8 @@ JOBS_OF_SECTION = {
     "protein": PROTEIN_SIDE,
     "approximation": {"attention_approximation": 1},
     "scaling": {"attention_scaling": 1},
-    "threads": {**PROTEIN_TRAINING, **DNA_TRAINING, "attention_approximation": 1, **motif_jobs(8)},
-    "motifs": {"discover_motifs": 8},
+    "threads": {**PROTEIN_TRAINING, **DNA_TRAINING, "attention_approximation": 1, **motif_jobs(4)},
+    "motifs": {"discover_motifs": 4},
     "use_gpu": {},  # asks the cluster for a GPU; changes no result
     "memory_limit_mb": {},  # a check before any job; changes no result
 }
@@ -158,12 +158,12 @@ NOT_HERE = {"dna.windows", "dna.input", "seeds"}  # add or swap data sets: tests
 # held-out-distance set (which every DNA model is scored on), or the report
 JOBS_OF_KEY = {
     **{
-        f"dna.{key}": {"simulate_dna": 2, "encode_onehot": 6, **DNA_TRAINING, **motif_jobs(8)}
+        f"dna.{key}": {"simulate_dna": 2, "encode_onehot": 6, **DNA_TRAINING, **motif_jobs(4)}
         for key in ("n_train", "n_val", "n_test")
     },
-    "dna.n_probe": {"simulate_dna_probe": 1, "encode_onehot": 1, **DNA_TRAINING, **motif_jobs(8)},
+    "dna.n_probe": {"simulate_dna_probe": 1, "encode_onehot": 1, **DNA_TRAINING, **motif_jobs(4)},
     "dna.distance_bin_bp": {},
-    "motifs.n_sequences": motif_jobs(8),
+    "motifs.n_sequences": motif_jobs(4),
     "motifs.models": {},  # a change of the list adds or drops jobs: [] drops them all
 }
 

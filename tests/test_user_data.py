@@ -158,7 +158,7 @@ def test_the_workflow_trains_on_user_data_instead_of_simulating(tmp_path):
     assert jobs["train_cnn"] == 2 and jobs["train_enformer"] == 2  # one data set x 2 seeds
     assert jobs["encode_onehot"] == 6  # 3 user splits + 3 protein splits
     assert jobs["check_user_dna"] == 1
-    assert jobs["discover_motifs"] == 4  # the local CNN and the Enformer-style model x 2 seeds
+    assert jobs["discover_motifs"] == 2  # the local CNN and the Enformer-style model, each over both seeds
     run_snakemake(
         workdir,
         "results/motifs/dna/user/cnn/seed1/motifs.tsv",
@@ -196,7 +196,7 @@ def test_the_oct4_mafk_recipe_writes_real_dna_the_workflow_accepts(tmp_path):
     rows = check_user_dna(splits, 200)
     assert [row["records"] for row in rows] == [6237, 780, 780]
     jobs = planned_jobs(workdir, "--configfile", "config/oct4_mafk.yaml", "--forceall")
-    assert jobs["check_user_dna"] == 1 and jobs["discover_motifs"] == 6 and "simulate_dna" not in jobs
+    assert jobs["check_user_dna"] == 1 and jobs["discover_motifs"] == 2 and "simulate_dna" not in jobs
 
 
 def test_a_bad_user_file_stops_the_run_before_any_training(tmp_path):

@@ -196,6 +196,12 @@ def discovery_settings():
     )
 
 
+def seed_files(folder, name):
+    """``folder``/seed<seed>/``name`` for every seed, in the seeds' order
+    (``folder`` may hold wildcards)."""
+    return [f"{folder}/seed{seed}/{name}" for seed in config["seeds"]]
+
+
 def motif_files(name):
     """``name`` (motifs.tsv, patterns.npz) of every discover_motifs job."""
     return expand(
@@ -297,11 +303,10 @@ def rule_benchmarks():
     )
     files += expand("results/rule_benchmarks/train_{model}/seed{seed}.tsv", model=PROTEIN_MODELS, seed=seeds)
     files += expand(
-        "results/rule_benchmarks/{step}/{dna_set}/{model}/seed{seed}.tsv",
+        "results/rule_benchmarks/{step}/{dna_set}/{model}.tsv",
         step=["contribution_scores", "discover_motifs"],
         dna_set=DNA_SETS,
         model=MOTIF_MODELS,
-        seed=seeds,
     )
     files += [
         "results/rule_benchmarks/attention_approximation/approximation.tsv",

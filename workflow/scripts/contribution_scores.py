@@ -1,5 +1,5 @@
-"""Snakemake adapter: hypothetical contribution scores of one trained DNA
-model on the first test positives (tbio.motifs.run.score_job)."""
+"""Snakemake adapter: hypothetical contribution scores of one DNA model,
+trained once per seed, on the first test positives (tbio.motifs.run.score_job)."""
 
 import json
 import sys
@@ -11,11 +11,11 @@ from tbio.motifs.run import score_job
 
 settings = json.loads(snakemake.params.settings)
 score_job(
-    snakemake.input.checkpoint,
+    snakemake.input.checkpoints,
     snakemake.input.x,
     snakemake.input.y,
     settings["n_sequences"],
     settings["threads"],
-    snakemake.output[0],
+    snakemake.output,
     log=lambda line: print(line, file=sys.stderr),
 )

@@ -1,5 +1,5 @@
 """Snakemake adapter: TF-MoDISco-lite patterns in one model's contribution
-scores, each matched to JASPAR by Tomtom (tbio.motifs.run.discovery_job)."""
+scores, seed by seed, each matched to JASPAR by Tomtom (tbio.motifs.run.discovery_job)."""
 
 import json
 import os

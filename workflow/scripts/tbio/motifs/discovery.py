@@ -45,7 +45,7 @@ class DiscoverySettings:
     flank_bp: int = 5  # flank_size: added each side
     seqlet_fdr: float = 0.05  # target_seqlet_fdr
     max_seqlets: int = 2000  # max_seqlets_per_metacluster
-    leiden_runs: int = 2  # n_leiden_runs: Leiden clusterings tried, best kept
+    leiden_runs: int = 1  # n_leiden_runs: Leiden clusterings tried, best kept
     min_seqlets: int = 20  # final_min_cluster_size: a pattern's least support
 
     @classmethod

@@ -27,55 +27,66 @@ def _replace(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def score_job(checkpoint_path, x_path, y_path, n_sequences: int, threads: int, scores_path, log=print) -> int:
-    """Hypothetical contributions of the model in ``checkpoint_path`` on the
-    first ``n_sequences`` positives of (``x_path``, ``y_path``), with their
-    one-hot sequences and their indices in the split, into ``scores_path``
-    (.npz). Returns the number of sequences scored."""
+def score_job(checkpoint_paths, x_path, y_path, n_sequences: int, threads: int, scores_paths, log=print) -> int:
+    """Hypothetical contributions of the model in each of ``checkpoint_paths``
+    (one per seed) on the first ``n_sequences`` positives of (``x_path``,
+    ``y_path``), with their one-hot sequences and their indices in the split,
+    into the matching one of ``scores_paths`` (.npz). Returns the number of
+    sequences scored."""
     import torch
 
     from ..models import build_model
     from ..train.loop import make_deterministic, pick_device
     from .scores import hypothetical_contributions
 
-    make_deterministic(0, threads)
     device = pick_device()
-    checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
-    model, _ = build_model(
-        checkpoint["model"], checkpoint["model_config"], checkpoint["seq_len"], checkpoint["in_channels"]
-    )
-    model.load_state_dict(checkpoint["state_dict"])
-    model.to(device)
     x, y = np.load(x_path), np.load(y_path)
     index = np.flatnonzero(y == 1)[:n_sequences]
     one_hot = x[index]
-    hypothetical = hypothetical_contributions(model, torch.from_numpy(one_hot), 64, device)
-    log(f"{checkpoint['model']}: hypothetical contributions of {len(index)} test positives on {device}")
-    path = Path(scores_path)
-    tmp = path.with_name(f".{path.stem}.tmp.npz")
-    np.savez_compressed(tmp, one_hot=one_hot.astype(np.uint8), hypothetical=hypothetical, index=index)
-    _replace(tmp, path)
+    for checkpoint_path, scores_path in zip(checkpoint_paths, scores_paths, strict=True):
+        make_deterministic(0, threads)
+        checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+        model, _ = build_model(
+            checkpoint["model"], checkpoint["model_config"], checkpoint["seq_len"], checkpoint["in_channels"]
+        )
+        model.load_state_dict(checkpoint["state_dict"])
+        model.to(device)
+        hypothetical = hypothetical_contributions(model, torch.from_numpy(one_hot), 64, device)
+        log(f"{checkpoint_path}: hypothetical contributions of {len(index)} test positives on {device}")
+        path = Path(scores_path)
+        tmp = path.with_name(f".{path.stem}.tmp.npz")
+        np.savez_compressed(tmp, one_hot=one_hot.astype(np.uint8), hypothetical=hypothetical, index=index)
+        _replace(tmp, path)
     return len(index)
 
 
 def discovery_job(
-    scores_path, settings: dict, release: str, planted_specs: list[str], motifs_path, patterns_path, log=print
-) -> pd.DataFrame:
-    """Patterns TF-MoDISco-lite finds in ``scores_path`` (a score_job's
-    .npz), each with its best match in the JASPAR ``release`` and the planted
-    (or known) matrix it recovers, if any: the table into ``motifs_path``
-    (MOTIF_COLUMNS) and every pattern's PPM, CWM and matched matrix into
-    ``patterns_path`` (.npz) for the report's logos."""
+    scores_paths, settings: dict, release: str, planted_specs: list[str], motifs_paths, patterns_paths, log=print
+) -> list[pd.DataFrame]:
+    """For each of ``scores_paths`` (a score_job's .npz per seed): the
+    patterns TF-MoDISco-lite finds in it, each with its best match in the
+    JASPAR ``release`` and the planted (or known) matrix it recovers, if any;
+    the table into the matching one of ``motifs_paths`` (MOTIF_COLUMNS) and
+    every pattern's PPM, CWM and matched matrix (as aligned) into the
+    matching one of ``patterns_paths`` (.npz), for the report's logos."""
     from ..data.layout import is_consensus
     from .database import motif_database
+
+    targets = motif_database(release, planted_specs)
+    planted_ids = {spec.upper() if is_consensus(spec) else spec for spec in planted_specs}
+    planted = [t for t in targets if t.matrix_id in planted_ids]
+    tables = []
+    for scores_path, motifs_path, patterns_path in zip(scores_paths, motifs_paths, patterns_paths, strict=True):
+        tables.append(_discover(scores_path, settings, targets, planted, motifs_path, patterns_path, log))
+    return tables
+
+
+def _discover(scores_path, settings: dict, targets, planted, motifs_path, patterns_path, log) -> pd.DataFrame:
     from .discovery import DiscoverySettings, best_matches, discover_patterns, planted_match
 
     scores = np.load(scores_path)
     one_hot, hypothetical = scores["one_hot"].astype(np.float32), scores["hypothetical"]
     patterns = discover_patterns(one_hot, hypothetical, DiscoverySettings.from_settings(settings))
-    targets = motif_database(release, planted_specs)
-    planted_ids = {spec.upper() if is_consensus(spec) else spec for spec in planted_specs}
-    planted = [t for t in targets if t.matrix_id in planted_ids]
     matches = best_matches(patterns, targets, settings["trim"])
     rows, arrays = [], {}
     for pattern, match in zip(patterns, matches):
@@ -97,7 +108,7 @@ def discovery_job(
         arrays[f"{pattern.name}|match"] = match.oriented()
     table = pd.DataFrame(rows, columns=MOTIF_COLUMNS)
     log(
-        f"{len(patterns)} patterns from {len(one_hot)} sequences; recovered: "
+        f"{scores_path}: {len(patterns)} patterns from {len(one_hot)} sequences; recovered: "
         + (", ".join(sorted(set(table["planted"]) - {""})) or "none")
     )
     for path, write in (
