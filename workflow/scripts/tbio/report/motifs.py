@@ -9,21 +9,11 @@ import numpy as np
 import pandas as pd
 
 from ..motifs.discovery import trimmed_span
+from ..motifs.run import MOTIF_COLUMNS
 from .aggregate import _model_path_keys
 
-MOTIFS_COLUMNS = [
-    "model",
-    "dataset",
-    "seed",
-    "pattern",
-    "n_seqlets",
-    "best_match_id",
-    "best_match_name",
-    "pvalue",
-    "qvalue",
-    "planted",
-    "planted_match",
-]
+# motifs.tsv: every job's table (tbio.motifs.run), keyed by model, data set and seed
+MOTIFS_COLUMNS = ["model", "dataset", "seed", *MOTIF_COLUMNS]
 RECOVERY_COLUMNS = [
     "model",
     "dataset",
