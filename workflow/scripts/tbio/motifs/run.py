@@ -86,7 +86,15 @@ def _discover(scores_path, settings: dict, targets, planted, motifs_path, patter
 
     scores = np.load(scores_path)
     one_hot, hypothetical = scores["one_hot"].astype(np.float32), scores["hypothetical"]
-    patterns = discover_patterns(one_hot, hypothetical, DiscoverySettings.from_settings(settings))
+    try:
+        patterns = discover_patterns(one_hot, hypothetical, DiscoverySettings.from_settings(settings))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # leidenalg raises bare BaseExceptions
+        raise RuntimeError(
+            f"TF-MoDISco-lite failed on {scores_path} ({len(one_hot)} sequences) with the motifs settings "
+            f"{settings}: {error!r} (the default motifs section ran on every test data set here; max_seqlets 500 did not)."
+        ) from error
     matches = best_matches(patterns, targets, settings["trim"])
     rows, arrays = [], {}
     for pattern, match in zip(patterns, matches):
