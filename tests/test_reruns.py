@@ -363,12 +363,13 @@ def test_a_killed_job_rerun_on_other_data_starts_afresh(tmp_path):
 
 def test_a_truncated_metrics_file_is_rebuilt_by_the_job_that_wrote_it(finished_copy):
     """A metrics.json cut short after its job finished is an incomplete output:
-    its training job reruns (to the same result) and then the report, instead
-    of the old report being deleted and the new one failing on the file."""
+    its training job reruns (to the same result) and then the report, and the
+    motif jobs that read its checkpoint, instead of the old report being
+    deleted and the new one failing on the file."""
     target = finished_copy / "results/models/dna/w10-16/cnn/seed1/metrics.json"
     whole = comparable(target)
     target.write_text(target.read_text()[:40])
-    assert planned_jobs(finished_copy) == {"train_cnn": 1, "report": 1}
+    assert planned_jobs(finished_copy) == {"train_cnn": 1, **motif_jobs(1), "report": 1}
     run = run_snakemake(finished_copy, "--cores", "2", "--configfile", "config/test.yaml")
     assert f"{target.relative_to(finished_copy)} is not whole JSON" in run.stdout + run.stderr
     assert comparable(target) == whole
