@@ -11,6 +11,7 @@ from snakemake.utils import validate
 from tbio.config import ConfigError, validate_config
 from tbio.data.layout import window_name
 from tbio.models import DNA_MODELS, PROTEIN_MODELS
+from tbio.motifs.database import planted_roles
 from tbio.resources import check_memory, machine_memory_mb, requested_mem_mb
 
 # snakemake.utils.validate checks the schema and fills its defaults;
@@ -55,6 +56,7 @@ def library_files(*modules):
 
 
 TRAIN_CODE = [
+    "files",
     "models/__init__",
     "train/run",
     "train/loop",
@@ -178,21 +180,17 @@ def contribution_settings():
     return canonical({"n_sequences": config["motifs"]["n_sequences"], "threads": config["threads"]["train"]})
 
 
-def planted_motifs():
-    """The matrices a discovered pattern may recover: on simulated DNA the
-    planted promoters and enhancers, plus motifs.known (the user's own DNA)."""
-    dna = config["dna"]
-    planted = [] if USER_DNA else dna["promoters"] + dna["enhancers"]
-    return planted + config["motifs"]["known"]
-
-
 def discovery_settings():
     """A discover_motifs job's settings: the motifs section's discovery keys,
     the JASPAR release matched against and the matrices that count as planted."""
     skip = ("models", "n_sequences", "known")
     settings = {k: v for k, v in config["motifs"].items() if k not in skip}
     return canonical(
-        {"discovery": settings, "jaspar_release": config["dna"]["jaspar_release"], "planted": planted_motifs()}
+        {
+            "discovery": settings,
+            "jaspar_release": config["dna"]["jaspar_release"],
+            "planted": list(planted_roles(config["dna"], config["motifs"]["known"])),
+        }
     )
 
 

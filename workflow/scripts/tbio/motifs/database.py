@@ -29,6 +29,25 @@ class Target:
         return self.matrix_id.split(".")[0]
 
 
+def matrix_key(spec: str) -> str:
+    """A config's motif spec as the database names it: a JASPAR ID as
+    written, a consensus in capitals."""
+    return spec.upper() if is_consensus(spec) else spec
+
+
+def planted_roles(dna: dict, known: list[str]) -> dict[str, str]:
+    """The matrices a discovered pattern may recover, each with its role: on
+    simulated DNA the planted promoters and enhancers, and ``known``
+    (motifs.known, for the user's own DNA) in every case."""
+    roles = {}
+    if not dna.get("input"):
+        for role in ("promoter", "enhancer"):
+            roles.update({matrix_key(spec): role for spec in dna.get(f"{role}s", [])})
+    for spec in known:
+        roles.setdefault(matrix_key(spec), "known")
+    return roles
+
+
 def _frequencies(matrix) -> np.ndarray:
     counts = np.array([matrix.counts[letter] for letter in DNA_ALPHABET], dtype=np.float64)
     return counts / counts.sum(axis=0, keepdims=True)
@@ -51,5 +70,5 @@ def motif_database(release: str, planted: list[str]) -> list[Target]:
     for spec in planted:
         if is_consensus(spec):
             motif = load_motif(spec, release)
-            targets.append(Target(motif.spec.upper(), motif.name, (), motif.frequencies.T.copy()))
+            targets.append(Target(matrix_key(spec), motif.name, (), motif.frequencies.T.copy()))
     return targets

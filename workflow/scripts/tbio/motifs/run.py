@@ -4,11 +4,10 @@ patterns found in them, each with its best JASPAR match (``discovery_job``)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
+
+from ..files import write_atomic
 
 # motifs.tsv, one row per discovered pattern
 MOTIF_COLUMNS = [
@@ -21,10 +20,6 @@ MOTIF_COLUMNS = [
     "planted",
     "planted_match",
 ]
-
-
-def _replace(tmp: Path, path: Path) -> None:
-    os.replace(tmp, path)
 
 
 def score_job(checkpoint_paths, x_path, y_path, n_sequences: int, threads: int, scores_paths, log=print) -> int:
@@ -53,10 +48,8 @@ def score_job(checkpoint_paths, x_path, y_path, n_sequences: int, threads: int, 
         model.to(device)
         hypothetical = hypothetical_contributions(model, torch.from_numpy(one_hot), 64, device)
         log(f"{checkpoint_path}: hypothetical contributions of {len(index)} test positives on {device}")
-        path = Path(scores_path)
-        tmp = path.with_name(f".{path.stem}.tmp.npz")
-        np.savez_compressed(tmp, one_hot=one_hot.astype(np.uint8), hypothetical=hypothetical, index=index)
-        _replace(tmp, path)
+        arrays = {"one_hot": one_hot.astype(np.uint8), "hypothetical": hypothetical, "index": index}
+        write_atomic(scores_path, lambda tmp: np.savez_compressed(tmp, **arrays))
     return len(index)
 
 
@@ -69,11 +62,10 @@ def discovery_job(
     the table into the matching one of ``motifs_paths`` (MOTIF_COLUMNS) and
     every pattern's PPM, CWM and matched matrix (as aligned) into the
     matching one of ``patterns_paths`` (.npz), for the report's logos."""
-    from ..data.layout import is_consensus
-    from .database import motif_database
+    from .database import matrix_key, motif_database
 
     targets = motif_database(release, planted_specs)
-    planted_ids = {spec.upper() if is_consensus(spec) else spec for spec in planted_specs}
+    planted_ids = {matrix_key(spec) for spec in planted_specs}
     planted = [t for t in targets if t.matrix_id in planted_ids]
     tables = []
     for scores_path, motifs_path, patterns_path in zip(scores_paths, motifs_paths, patterns_paths, strict=True):
@@ -119,11 +111,6 @@ def _discover(scores_path, settings: dict, targets, planted, motifs_path, patter
         f"{scores_path}: {len(patterns)} patterns from {len(one_hot)} sequences; recovered: "
         + (", ".join(sorted(set(table["planted"]) - {""})) or "none")
     )
-    for path, write in (
-        (Path(patterns_path), lambda p: np.savez_compressed(p, **arrays)),
-        (Path(motifs_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g")),
-    ):
-        tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-        write(tmp)
-        _replace(tmp, path)
+    write_atomic(patterns_path, lambda tmp: np.savez_compressed(tmp, **arrays))
+    write_atomic(motifs_path, lambda tmp: table.to_csv(tmp, sep="\t", index=False, float_format="%.6g"))
     return table

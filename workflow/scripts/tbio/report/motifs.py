@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.layout import window_of
+from ..motifs.database import planted_roles
 from ..motifs.discovery import trimmed_span
 from ..motifs.run import MOTIF_COLUMNS
 from .aggregate import _model_path_keys
@@ -31,7 +33,7 @@ def motifs_table(paths: list[str]) -> pd.DataFrame:
     frames = []
     for path in paths:
         keys = _model_path_keys(path)
-        table = pd.read_csv(path, sep="\t", keep_default_na=False, na_values={"pvalue": [""], "qvalue": [""]})
+        table = pd.read_csv(path, sep="\t", keep_default_na=False)  # planted: "" where none
         frames.append(table.assign(model=keys["model"], dataset=keys["dataset"], seed=keys["seed"]))
     if not frames:
         return pd.DataFrame(columns=MOTIFS_COLUMNS)
@@ -40,15 +42,7 @@ def motifs_table(paths: list[str]) -> pd.DataFrame:
 
 def roles(config: dict) -> dict[str, str]:
     """Planted (or known) matrix ID -> its role: promoter, enhancer or known."""
-    dna = config.get("dna", {})
-    named = {}
-    if not dna.get("input"):
-        for role in ("promoter", "enhancer"):
-            for spec in dna.get(f"{role}s", []):
-                named[spec.upper() if set(spec.upper()) <= set("ACGT") else spec] = role
-    for spec in config.get("motifs", {}).get("known", []):
-        named.setdefault(spec, "known")
-    return named
+    return planted_roles(config.get("dna", {}), config.get("motifs", {}).get("known", []))
 
 
 def recovery_table(motifs: pd.DataFrame, config: dict, jobs: pd.DataFrame) -> pd.DataFrame:
@@ -60,15 +54,15 @@ def recovery_table(motifs: pd.DataFrame, config: dict, jobs: pd.DataFrame) -> pd
     rows = []
     for (model, dataset), group in jobs.groupby(["model", "dataset"], sort=False):
         found = motifs[(motifs["model"] == model) & (motifs["dataset"] == dataset) & (motifs["planted"] != "")]
-        window = _model_path_keys(f"{dataset}/{model}/seed0/x")
+        window = window_of(dataset) or (pd.NA, pd.NA)
         for role in dict.fromkeys(role_of.values()):
             hits = found[found["planted"].map(role_of) == role]
             rows.append(
                 {
                     "model": model,
                     "dataset": dataset,
-                    "distance_min_bp": window["distance_min_bp"],
-                    "distance_max_bp": window["distance_max_bp"],
+                    "distance_min_bp": window[0],
+                    "distance_max_bp": window[1],
                     "role": role,
                     "seeds_recovered": int(hits["seed"].nunique()),
                     "seeds": int(group["seed"].nunique()),

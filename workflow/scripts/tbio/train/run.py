@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from ..data.layout import window_centre
+from ..files import write_atomic
 from ..models import build_model
 from . import TRAINED_DRAW
 from .controls import accuracy_by_distance, control_accuracies
@@ -32,12 +33,6 @@ from .loop import (
     nondeterministic_ops,
     pick_device,
 )
-
-
-def _write_atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
 
 
 def train_job(
@@ -125,7 +120,7 @@ def train_job(
             "in_channels": channels,
             "state_dict": result.best_state,
         }
-        _write_atomic(Path(checkpoint_path), lambda p: torch.save(checkpoint, p))
+        write_atomic(Path(checkpoint_path), lambda p: torch.save(checkpoint, p))
 
         controls = None
         if controls_path:
@@ -135,13 +130,13 @@ def train_job(
             )
             log("controls: " + ", ".join(f"{name} {accuracy:.4f}" for name, accuracy in controls.items()))
             table = pd.DataFrame({"control": list(controls), "test_accuracy": list(controls.values())})
-            _write_atomic(Path(controls_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+            write_atomic(Path(controls_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
         if by_distance_path:
             x_probe, y_probe = load_arrays(probe["x_probe"], probe["y_probe"])
             distances = pd.read_csv(probe["labels_probe"], sep="\t")["distance_bp"]
             table = accuracy_by_distance(model, x_probe, y_probe, distances, 1, train_config.batch_size, device)
             table = table[["distance_bp", "n", "accuracy"]].astype({"distance_bp": int})
-            _write_atomic(Path(by_distance_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+            write_atomic(Path(by_distance_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
 
         if draws_path:
             table = accuracy_over_draws(
@@ -161,7 +156,7 @@ def train_job(
                     f"{m} features {a:.4f} ± {s:.4f}" for m, a, s in zip(fresh.mean().index, fresh.mean(), fresh.std())
                 )
             )
-            _write_atomic(Path(draws_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+            write_atomic(Path(draws_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
 
         positives = test[0][test[1] == 1]
         used_reach = None
@@ -175,7 +170,7 @@ def train_job(
                     "mean_abs_contribution": np.abs(contribution).mean(axis=0),
                 }
             )
-            _write_atomic(
+            write_atomic(
                 Path(contributions_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g")
             )
         if attention_path:
@@ -187,7 +182,7 @@ def train_job(
                 for b in range(bins)
             ]
             table = pd.DataFrame(rows)
-            _write_atomic(Path(attention_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+            write_atomic(Path(attention_path), lambda p: table.to_csv(p, sep="\t", index=False, float_format="%.6g"))
     if unrepeatable:
         log(f"not bit-repeatable on {device}: {', '.join(unrepeatable)} ran without a deterministic kernel")
 
@@ -222,7 +217,7 @@ def train_job(
         "nondeterministic_ops": unrepeatable,
         "python": platform.python_version(),
     }
-    _write_atomic(Path(metrics_path), lambda p: Path(p).write_text(json.dumps(metrics, indent=2) + "\n"))
+    write_atomic(Path(metrics_path), lambda p: Path(p).write_text(json.dumps(metrics, indent=2) + "\n"))
     if resume_path and Path(resume_path).exists():
         os.remove(resume_path)  # the job is complete; a rerun starts afresh
     return metrics
