@@ -200,8 +200,9 @@ def candidates(value, siblings: list):
     if isinstance(value, float):
         return same_kind + [value * 2 + 0.1, value / 2, (value + 1) / 2]
     if isinstance(value, list):
-        if not value:  # an empty list (no dilations, no known motifs): one entry
-            return same_kind + [[1], [2], ["MA0105.4"]]
+        if not value:  # an empty list (no dilations, no known motifs): one entry (a known motif
+            # that is also planted changes nothing, and reruns nothing)
+            return same_kind + [[1], [2], ["MA0139.1"]]  # CTCF: planted nowhere in the toy
         return same_kind + [value[:-1], value + [value[-1] * 2], value[::-1]]
     if isinstance(value, str):
         return same_kind + [value[::-1], value[1:] + value[0], "learned", "sinusoidal", "JASPAR2018", "mean", "max"]
