@@ -89,10 +89,40 @@ def test_defaults_are_filled():
             "dna.seq_len is 508; models.enformer pools to bins of 2 ** models.enformer.n_pool = 8",
         ),
         (
-            "protein.min_separation",
-            1000,
-            "protein.min_separation is 1000; with motifs of 6 and 6 residues it needs 1012",
+            "protein.far",
+            [436, 560],
+            "protein.near [288, 352] and protein.far [436, 560] (protein.seq_len 1024, protein.repeats 4): far band "
+            "[436, 560] does not fit: with seq_len 1024 and motif arrays of 24 residues, distances must lie in [24, 500]",
         ),
+        (
+            "protein.far",
+            [649, 713],
+            "does not fit",
+        ),
+        (
+            "protein.near",
+            [352, 288],
+            "protein.near is [352, 288]; expected [low, high] with low <= high",
+        ),
+        (
+            "protein.far",
+            [300, 400],
+            "protein.near [288, 352] and protein.far [300, 400] (protein.seq_len 1024, protein.repeats 4): bands near "
+            "[288, 352] and far [300, 400] share spacings (e.g. 300)",
+        ),
+        (
+            "protein.motif_b",
+            "FYPQ",
+            "protein.motif_b is 'FYPQ' (4 residues); expected as many residues as protein.motif_a 'WHCMKY' (6)",
+        ),
+        ("protein.near", [288], "protein.near is [288]; expected"),
+        (
+            "protein.motif_b",
+            "WHCMKY",
+            "protein.motif_b is 'WHCMKY', which with protein.motif_a 'WHCMKY' and protein.repeats 4 puts one motif "
+            "inside the other's array",
+        ),
+        ("protein.motif_b", "KYWHCM", "puts one motif inside the other's array"),  # WHCMKYWHCMKY holds KYWHCM
         ("use_gpu", "maybe", "use_gpu is 'maybe'; expected a value of type boolean"),
         # YAML's .inf and .nan pass every minimum and maximum; each is named
         ("models.cnn.lr", float("inf"), "models.cnn.lr is inf; expected a finite number"),
@@ -116,9 +146,10 @@ def test_defaults_are_filled():
         ("models.protein_bag.stem_kernel", 6, "models.protein_bag.stem_kernel is 6; expected an odd number"),
         (
             "models.protein_local.dilations",
-            [1, 2, 4, 8],
-            "models.protein_local.dilations is [1, 2, 4, 8]; its receptive field (stem_kernel + sum((kernel_size - 1)"
-            " * dilation) = 67 residues) must be shorter than protein.min_separation (64)",
+            [1, 2, 4, 8, 16, 32, 64],
+            "models.protein_local.dilations is [1, 2, 4, 8, 16, 32, 64]; its receptive field (stem_kernel + "
+            "sum((kernel_size - 1) * dilation) = 515 residues) must be shorter than the 264 residues that always lie "
+            "between the protein task's motif arrays",
         ),
         ("models.protein_local.pool", "sum", "models.protein_local.pool is 'sum'"),
         ("models.enformer.stop_accuracy", 0.4, "models.enformer.stop_accuracy is 0.4; expected a number > 0.5"),

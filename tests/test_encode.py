@@ -7,7 +7,7 @@ import pytest
 from tbio.data.encode import EncodingError, decode, encode, write_encoded
 from tbio.data.fasta import InputDataError, fasta_blocks, read_labelled_fasta, write_records
 from simulated import dna_records
-from tbio.data.simulate import simulate_protein
+from tbio.data.spacing import simulate_spacing
 
 
 def test_dna_round_trip_and_channel_order():
@@ -51,7 +51,7 @@ def test_fasta_round_trip_through_biopython_and_npy(tmp_path):
 
 
 def test_protein_round_trip(tmp_path):
-    records = simulate_protein(10, 64, "WHCMKY", "FYPQRW", 10, seed=1)
+    records = simulate_spacing(10, 64, "WHCMKY", "FYPQRW", (10, 12), (20, 24), seed=1)
     write_records(records, tmp_path / "p.fasta", tmp_path / "p.tsv")
     write_encoded(tmp_path / "p.fasta", tmp_path / "p.tsv", "protein", tmp_path / "x.npy", tmp_path / "y.npy")
     assert decode(np.load(tmp_path / "x.npy"), "protein") == [r.seq for r in records]

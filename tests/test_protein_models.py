@@ -4,15 +4,15 @@ import pytest
 import torch
 
 from tbio.data.encode import encode
-from tbio.data.simulate import simulate_protein
+from tbio.data.spacing import simulate_spacing
 from tbio.models import build_model
 
 SEQ_LEN = 64
-SETTINGS = {"dim": 16, "depth": 1, "heads": 2, "kmer": 4, "nb_features": 16, "epochs": 3, "lr": 0.01}
+SETTINGS = {"dim": 16, "depth": 1, "heads": 2, "kmer": 4, "pool": 1, "nb_features": 16, "epochs": 3, "lr": 0.01}
 
 
 def tiny_batch(n=32, seed=0):
-    records = simulate_protein(n, SEQ_LEN, "WHCM", "FYPQ", min_separation=16, seed=seed)
+    records = simulate_spacing(n, SEQ_LEN, "WHCM", "FYPQ", (12, 16), (24, 28), seed=seed)
     x = torch.from_numpy(encode([r.id for r in records], [r.seq for r in records], "protein")).float()
     y = torch.tensor([r.label for r in records], dtype=torch.float32)
     return x, y
@@ -25,12 +25,45 @@ def build(name, **overrides):
 
 
 @pytest.mark.parametrize("name", ["transformer", "performer"])
-@pytest.mark.parametrize("positions", ["learned", "sinusoidal"])
-def test_one_logit_per_sequence(name, positions):
-    model = build(name, positions=positions)
+@pytest.mark.parametrize("positions", ["learned", "sinusoidal", "rotary"])
+@pytest.mark.parametrize("readout, pool", [("cls", 1), ("max", 8), ("mean", 3)])
+def test_one_logit_per_sequence(name, positions, readout, pool):
+    model = build(name, positions=positions, readout=readout, pool=pool)
     x, _ = tiny_batch(5)
     assert model(x).shape == (5,)
     assert model.receptive_field_bp() == SEQ_LEN
+
+
+def test_a_pooled_token_is_the_maximum_of_the_kmer_features_starting_in_its_stretch():
+    from tbio.models.blocks import KmerEmbedding
+
+    torch.manual_seed(0)
+    pooled, unpooled = KmerEmbedding(21, 8, kmer=4, pool=8), KmerEmbedding(21, 8, kmer=4, pool=1)
+    unpooled.load_state_dict(pooled.state_dict())
+    x, _ = tiny_batch(3)
+    tokens, features = pooled(x), unpooled(x)
+    assert tokens.shape == (3, SEQ_LEN // 8, 8) and features.shape == (3, SEQ_LEN, 8)
+    assert torch.equal(tokens, features.unflatten(1, (SEQ_LEN // 8, 8)).amax(dim=2))
+    # a length that is not a multiple of pool: the last token holds the residues left over
+    assert pooled(x[:, :61]).shape == (3, 8, 8)
+    assert torch.equal(pooled(x[:, :61])[:, -1], unpooled(x[:, :61])[:, 56:].amax(dim=1))
+
+
+def test_rotary_scores_depend_on_the_offset_alone():
+    from tbio.models.blocks import Rotary
+
+    rotary = Rotary(64, 8)
+    generator = torch.Generator().manual_seed(0)
+    q, k = torch.randn(8, generator=generator), torch.randn(8, generator=generator)
+
+    def score(i, j):
+        placed_q, placed_k = torch.zeros(1, 1, 64, 8), torch.zeros(1, 1, 64, 8)
+        placed_q[0, 0, i], placed_k[0, 0, j] = q, k
+        return (rotary(placed_q)[0, 0, i] * rotary(placed_k)[0, 0, j]).sum()
+
+    assert torch.allclose(score(10, 3), score(40, 33), atol=1e-5)  # the same offset anywhere
+    assert not torch.allclose(score(10, 3), score(10, 30), atol=1e-3)  # another offset, another score
+    assert torch.allclose(score(5, 5), q @ k, atol=1e-5)  # no offset: the plain dot product
 
 
 def test_same_size_whatever_the_attention():
@@ -80,7 +113,9 @@ def test_bad_settings_name_the_key():
     with pytest.raises(ValueError, match="heads"):
         build("transformer", dim=30, heads=4)
     with pytest.raises(ValueError, match="positions"):
-        build("performer", positions="rotary")
+        build("performer", positions="alibi")
+    with pytest.raises(ValueError, match="readout"):
+        build("transformer", readout="first")
 
 
 def test_accuracy_over_draws_scores_fresh_projections_and_puts_the_trained_one_back():

@@ -243,7 +243,7 @@ def write_run(root: Path, dna_sets: list[str], seeds=(1, 2, 3)) -> ReportInputs:
     config = {
         "seeds": list(seeds),
         "dna": {"seq_len": SEQ_LEN, "windows": windows, "distance_bin_bp": 8},
-        "protein": {"min_separation": 64},
+        "protein": {"seq_len": 1024, "motif_a": "WHCMKY", "repeats": 4, "near": [288, 352], "far": [436, 500]},
         "models": {"protein_local": {"stem_kernel": 7, "kernel_size": 5, "dilations": [1, 2, 4, 6]}},
     }
     schema = root / "schema.yaml"
@@ -765,7 +765,7 @@ def test_build_report_writes_everything_and_the_page_shows_the_summary_numbers(r
     assert "on trained Performer&#39;s q, k, v uniform attention is off by 0.05, and orthogonal FAVOR+ does not" in page
     assert 'id="approximation-vs-uniform"' in page
     # the protein controls: one solves the task, so the page says the comparison does not test long range
-    assert "local CNN control, whose 59-residue field is shorter than the motifs' separation of at least 64" in page
+    assert "local CNN control, whose 59-residue field is shorter than the 264 residues that always lie between" in page
     assert "the bag-of-k-mers control solves the task without relating the two motifs" in page
     assert numbers.loc["protein_local_accuracy", "value"] == pytest.approx(0.51 + 0.005 * 2)
     assert (out / "figures" / "approximation_vs_uniform.tsv").exists()

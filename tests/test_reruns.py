@@ -203,9 +203,18 @@ def candidates(value, siblings: list):
         if not value:  # an empty list (no dilations, no known motifs): one entry (a known motif
             # that is also planted changes nothing, and reruns nothing)
             return same_kind + [[1], [2], ["MA0139.1"]]  # CTCF: planted nowhere in the toy
-        return same_kind + [value[:-1], value + [value[-1] * 2], value[::-1]]
+        shifted = [v + 1 for v in value] if all(isinstance(v, int) for v in value) else []  # a [low, high] band
+        return same_kind + [value[:-1], value + [value[-1] * 2], value[::-1], shifted]
     if isinstance(value, str):
-        return same_kind + [value[::-1], value[1:] + value[0], "learned", "sinusoidal", "JASPAR2018", "mean", "max"]
+        return same_kind + [
+            value[::-1],
+            value[1:] + value[0],
+            "learned",
+            "sinusoidal",
+            "JASPAR2018",
+            "mean",
+            "max",
+        ]
     if value is None:
         return [100_000, 0.99]
     raise AssertionError(f"no candidate values for {value!r}")

@@ -9,7 +9,7 @@ from torch import nn
 from simulated import dna_records
 
 from tbio.data.encode import encode
-from tbio.data.simulate import simulate_protein
+from tbio.data.spacing import simulate_spacing
 from tbio.models import build_model
 from tbio.train.loop import TrainConfig, evaluate, fit, make_deterministic, may_stop, nondeterministic_ops
 from tbio.train.metrics import accuracy, auroc
@@ -309,7 +309,7 @@ def job_arrays(tmp_path, task):
         if task == "dna":
             x, y = arrays(64, seed)
         else:
-            records = simulate_protein(64, 96, "WHCMKY", "FYPQRW", 16, seed=seed)
+            records = simulate_spacing(64, 96, "WHCMKY", "FYPQRW", (16, 24), (32, 40), seed=seed)
             x = torch.from_numpy(encode([r.id for r in records], [r.seq for r in records], "protein"))
             y = torch.tensor([r.label for r in records])
         paths[f"x_{split}"], paths[f"y_{split}"] = tmp_path / f"{split}.x.npy", tmp_path / f"{split}.y.npy"

@@ -65,12 +65,13 @@ for split in SPLITS:
 """,
     "simulate_protein": """
 from tbio.data.fasta import write_records
-from tbio.data.simulate import SPLITS, assert_disjoint, simulate_protein, split_seed
+from tbio.data.simulate import SPLITS, assert_disjoint, split_seed
+from tbio.data.spacing import simulate_spacing
 protein = config["protein"]
 splits = {
-    split: simulate_protein(n=protein[f"n_{split}"], seq_len=protein["seq_len"], motif_a=protein["motif_a"],
-                            motif_b=protein["motif_b"], min_separation=protein["min_separation"],
-                            seed=split_seed(protein["data_seed"], split), id_prefix=f"protein_{split}")
+    split: simulate_spacing(n=protein[f"n_{split}"], seed=split_seed(protein["data_seed"], split),
+                            id_prefix=f"protein_{split}",
+                            **{key: protein[key] for key in ("seq_len", "motif_a", "motif_b", "near", "far", "repeats")})
     for split in SPLITS
 }
 assert_disjoint(splits)

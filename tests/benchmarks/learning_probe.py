@@ -5,11 +5,13 @@ model sits on its plateau, whether a protein model learns the spacing task).
 
     .venv/bin/python tests/benchmarks/learning_probe.py dna enformer --window 72 92 --seed 4
     .venv/bin/python tests/benchmarks/learning_probe.py dna enformer --dna '{"enhancers": ["MA0114.4", "MA0148.4"]}'
-    .venv/bin/python tests/benchmarks/learning_probe.py spacing transformer --n-train 4000 --settings '{"kmer": 3}'
+    .venv/bin/python tests/benchmarks/learning_probe.py spacing transformer --protein '{"repeats": 1}'
+    .venv/bin/python tests/benchmarks/learning_probe.py spacing performer --settings '{"pool": 1}'
 
 The DNA task takes the default config's dna section (``--dna`` overrides keys
-of it); the spacing task is tbio.data.spacing at 1,024 residues. Model keys
-come from the default config's models section (``--settings`` overrides them).
+of it), the protein spacing task its protein section (``--protein``). Model
+keys come from the default config's models section (``--settings`` overrides
+them).
 """
 
 from __future__ import annotations
@@ -44,11 +46,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("task", choices=["dna", "spacing"])
     parser.add_argument("model")
-    parser.add_argument("--n-train", type=int, default=6000)
+    parser.add_argument("--n-train", type=int, default=None, help="default: 6000 DNA, the config's protein n_train")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1, help="the model's seed (the data's is the config's)")
     parser.add_argument("--window", type=int, nargs=2, default=[72, 92], help="DNA distance window")
     parser.add_argument("--dna", default="{}", help="JSON overrides of the dna section")
+    parser.add_argument("--protein", default="{}", help="JSON overrides of the protein section")
     parser.add_argument("--settings", default="{}", help="JSON overrides of the model's section")
     args = parser.parse_args()
 
@@ -65,12 +68,16 @@ def main() -> None:
         seq_len, channels = dna["seq_len"], 4
     else:
 
-        def split(name, n):
-            seed = split_seed(11, name)
-            return arrays(simulate_spacing(n, 1024, "WHCMKY", "FYPQRW", (256, 320), (440, 500), seed), "protein")
+        protein = {**config["protein"], **json.loads(args.protein)}
+        keys = ("seq_len", "motif_a", "motif_b", "near", "far", "repeats")
 
-        seq_len, channels = 1024, 21
-    train, val = split("train", args.n_train), split("val", 500)
+        def split(name, n):
+            seed = split_seed(protein["data_seed"], name)
+            return arrays(simulate_spacing(n, seed=seed, **{key: protein[key] for key in keys}), "protein")
+
+        seq_len, channels = protein["seq_len"], 21
+    n_train = args.n_train or (6000 if args.task == "dna" else protein["n_train"])
+    train, val = split("train", n_train), split("val", 500)
     settings = {**config["models"][args.model], **json.loads(args.settings)}
     settings.update(epochs=args.epochs, min_epochs=args.epochs, patience=args.epochs)
     make_deterministic(args.seed, 1)

@@ -1,4 +1,5 @@
-"""Snakemake adapter: simulate the train/val/test splits of the protein task."""
+"""Snakemake adapter: simulate the train/val/test splits of the protein task
+(tbio.data.spacing: two motif arrays whose spacing is the label)."""
 
 import json
 import sys
@@ -6,9 +7,10 @@ import sys
 # Before the library's import, so that an import error lands in the log too.
 sys.stderr = open(snakemake.log[0], "w")
 
-from tbio.data.simulate import simulate_protein, simulate_splits, write_splits
+from tbio.data.simulate import simulate_splits, write_splits
+from tbio.data.spacing import simulate_spacing
 
 params = json.loads(snakemake.params.settings)  # the protein section
-keys = ("seq_len", "motif_a", "motif_b", "min_separation")
-splits = simulate_splits(simulate_protein, params, id_prefix="protein", **{key: params[key] for key in keys})
+keys = ("seq_len", "motif_a", "motif_b", "near", "far", "repeats")
+splits = simulate_splits(simulate_spacing, params, id_prefix="protein", **{key: params[key] for key in keys})
 write_splits(splits, snakemake.output.fasta, snakemake.output.labels, log=lambda line: print(line, file=sys.stderr))

@@ -24,6 +24,8 @@ from .data.layout import (
     motif_length,
     pair_distance_bounds,
 )
+from .data.bands import check_bands, min_gap
+from .data.design import SimulationError
 from .models import conv_field
 
 
@@ -163,13 +165,7 @@ def check_consistency(config: dict) -> None:
     for key in ("motif_a", "motif_b"):
         _check_letters(f"protein.{key}", protein[key], AMINO_ACIDS, "amino-acid")
         protein[key] = protein[key].upper()
-    span = len(protein["motif_a"]) + len(protein["motif_b"]) + protein["min_separation"]
-    if span > protein["seq_len"]:
-        raise ConfigError(
-            f"config key protein.min_separation is {protein['min_separation']}; with motifs of "
-            f"{len(protein['motif_a'])} and {len(protein['motif_b'])} residues it needs {span} residues, "
-            f"more than protein.seq_len {protein['seq_len']}."
-        )
+    check_protein_task(protein)
     for task, section in (("dna", dna), ("protein", protein)):
         for split in ("n_train", "n_val", "n_test"):
             if section[split] < 2:  # the schema has this too; kept for configs built in code
@@ -197,14 +193,43 @@ def check_consistency(config: dict) -> None:
                 )
     check_known_motifs(config["motifs"]["known"], dna["jaspar_release"])
     local = models["protein_local"]
-    field = conv_field(local)
-    if field >= protein["min_separation"]:
+    field, gap = conv_field(local), min_gap(
+        len(protein["motif_a"]) * protein["repeats"], protein["near"], protein["far"]
+    )
+    if field >= gap:
         raise ConfigError(
             f"config key models.protein_local.dilations is {local['dilations']}; its receptive field (stem_kernel + "
-            f"sum((kernel_size - 1) * dilation) = {field} residues) must be shorter than protein.min_separation "
-            f"({protein['min_separation']}), so that no view holds both motifs: lower the dilations or raise "
-            "protein.min_separation."
+            f"sum((kernel_size - 1) * dilation) = {field} residues) must be shorter than the {gap} residues that "
+            "always lie between the protein task's motif arrays (the lower of protein.near[0] and protein.far[0], "
+            "less one array), so that no view holds both motifs: lower the dilations or raise protein.near."
         )
+
+
+def check_protein_task(protein: dict) -> None:
+    """Motifs of one length, and bands that fit the ring and keep their spacings apart."""
+    if len(protein["motif_a"]) != len(protein["motif_b"]):
+        raise ConfigError(
+            f"config key protein.motif_b is {protein['motif_b']!r} ({len(protein['motif_b'])} residues); expected "
+            f"as many residues as protein.motif_a {protein['motif_a']!r} ({len(protein['motif_a'])})."
+        )
+    arrays = {key: protein[key] * protein["repeats"] for key in ("motif_a", "motif_b")}
+    if protein["motif_a"] in arrays["motif_b"] or protein["motif_b"] in arrays["motif_a"]:
+        raise ConfigError(
+            f"config key protein.motif_b is {protein['motif_b']!r}, which with protein.motif_a {protein['motif_a']!r} "
+            f"and protein.repeats {protein['repeats']} puts one motif inside the other's array; expected two "
+            "motifs neither of which occurs in the other's array."
+        )
+    for key in ("near", "far"):
+        low, high = protein[key]
+        if low > high:
+            raise ConfigError(f"config key protein.{key} is {protein[key]}; expected [low, high] with low <= high.")
+    try:
+        check_bands(protein["seq_len"], len(protein["motif_a"]) * protein["repeats"], protein["near"], protein["far"])
+    except SimulationError as error:
+        raise ConfigError(
+            f"config keys protein.near {protein['near']} and protein.far {protein['far']} (protein.seq_len "
+            f"{protein['seq_len']}, protein.repeats {protein['repeats']}): {error}."
+        ) from None
 
 
 def check_known_motifs(known: list[str], release: str) -> None:

@@ -345,9 +345,15 @@ def enformer_fixed_bytes(config: dict) -> int:
     return enformer["depth"] * bins * bins * (8 + 3 * FLOAT * enformer["heads"])
 
 
+def encoder_tokens(model: dict, seq_len: int) -> int:
+    """Tokens an attention classifier attends over: one per ``pool`` residues, and a [CLS] token."""
+    return -(-seq_len // model["pool"]) + (model["readout"] == "cls")
+
+
 def encoder_parameters(model: dict, seq_len: int, channels: int = 21) -> int:
     dim, ratio = model["dim"], model["mlp_ratio"]
-    embed = channels * dim * model["kmer"] + dim + dim + (seq_len + 1) * dim
+    positions = encoder_tokens(model, seq_len) * dim if model["positions"] == "learned" else 0
+    embed = channels * dim * model["kmer"] + dim + dim * (model["readout"] == "cls") + positions
     block = 2 * dim + 3 * dim * dim + 3 * dim + dim * dim + dim + 2 * dim + 2 * ratio * dim * dim + ratio * dim + dim
     return embed + model["depth"] * block + 2 * dim + dim + 1
 
@@ -360,15 +366,16 @@ def favor_chunk(batch_heads: int, features: int, tokens: int) -> int:
 
 def encoder_activation_floats(config: dict, name: str) -> int:
     """Per sequence, what the forward pass keeps: the float batch, its padded
-    copy, the k-mer embedding with [CLS] and positions; per encoder block the
-    (seq_len + 1)-token tensors (LayerNorms, q/k/v and their head-major copies,
-    attention output and its merged copy, residuals, the MLP's hidden pair)
-    and per-head normalisers (softmax's log-sum-exp, FAVOR+'s denominators)."""
+    copy, the k-mer features at every residue, the pooled tokens with [CLS]
+    and positions; per encoder block the token tensors (LayerNorms, q/k/v,
+    rotated and head-major copies, attention output and its merged copy,
+    residuals, the MLP's hidden pair) and per-head normalisers (softmax's
+    log-sum-exp, FAVOR+'s denominators)."""
     model = config["models"][name]
     length, dim, ratio = config["protein"]["seq_len"], model["dim"], model["mlp_ratio"]
-    tokens = length + 1
-    floats = 21 * (2 * length + model["kmer"]) + 4 * dim * tokens
-    per_block = (10 + 2 * ratio) * dim * tokens + 4 * model["heads"] * tokens
+    tokens = encoder_tokens(model, length)
+    floats = 21 * (2 * length + model["kmer"]) + dim * length + 4 * dim * tokens
+    per_block = (14 + 2 * ratio) * dim * tokens + 4 * model["heads"] * tokens
     return floats + model["depth"] * per_block
 
 
@@ -376,7 +383,7 @@ def favor_block_bytes(config: dict, batch: int) -> int:
     """FAVOR+ features of one chunk, three at a time in the backward pass."""
     model = config["models"]["performer"]
     batch_heads = batch * model["heads"]
-    rows = favor_chunk(batch_heads, model["nb_features"], config["protein"]["seq_len"] + 1)
+    rows = favor_chunk(batch_heads, model["nb_features"], encoder_tokens(model, config["protein"]["seq_len"]))
     return 3 * FLOAT * batch_heads * rows * model["nb_features"]
 
 
@@ -430,7 +437,10 @@ def approximation_bytes(config: dict) -> int:
     protein test sequences and the forward pass that computes them."""
     section = config["approximation"]
     most = max(section["features"])
-    tokens = min(section["draws"], split_sizes(config, "protein")["test"]) * (config["protein"]["seq_len"] + 1)
+    length = max(
+        encoder_tokens(config["models"][m], config["protein"]["seq_len"]) for m in ("performer", "transformer")
+    )
+    tokens = min(section["draws"], split_sizes(config, "protein")["test"]) * length
     width = max(config["models"][m]["dim"] * config["models"][m].get("depth", 1) for m in ("performer", "transformer"))
     captured = 2 * 3 * 8 * tokens * width + 12 * FLOAT * tokens * width
     synthetic = most * 64 * (4 * 3 + 8 * 2) + 3 * 8 * 256 * most + 8 * 256 * 256 * 8
@@ -596,7 +606,7 @@ def _halved(config: dict, key: str) -> dict | None:
     return halved
 
 
-def responsible_keys(config: dict, rule: str, most: int = 3) -> list[str]:
+def responsible_keys(config: dict, rule: str, most: int = 4) -> list[str]:
     """The config keys whose halving shrinks ``rule``'s estimate the most:
     the top one and any other that saves at least half as much."""
     total = _job_bytes(config)[rule]

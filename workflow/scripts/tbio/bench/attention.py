@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tbio.models.blocks import MultiHeadAttention, split_heads
+from tbio.models.blocks import MultiHeadAttention
 from tbio.models.favor import exact_attention, favor_attention, gaussian_orthogonal_random_matrix
 from tbio.report import analysis
 from tbio.report.analysis import FIT_FROM_LEN, ScalingFit, fit_method
@@ -109,26 +109,30 @@ class CapturedInputs:
 @torch.no_grad()
 def capture_qkv(model: torch.nn.Module, x: torch.Tensor, name: str) -> CapturedInputs:
     """The q, k, v every attention sublayer (``blocks.MultiHeadAttention``) of
-    ``model`` computes on one-hot ``x`` (n, seq_len, channels), in float64,
-    layers stacked along the head axis."""
+    ``model`` attends with on one-hot ``x`` (n, seq_len, channels), after its
+    rotary positions where it has them, in float64, layers stacked along the
+    head axis."""
     layers = [m for m in model.modules() if isinstance(m, MultiHeadAttention)]
     if not layers:
         raise ValueError(f"{type(model).__name__} has no attention layer to capture q, k and v from")
     captured: list[list[torch.Tensor]] = [[] for _ in layers]
 
-    def keep(index):
-        def hook(module, args):
-            captured[index] = [split_heads(t, module.heads) for t in module.to_qkv(args[0]).chunk(3, dim=-1)]
+    def keep(index, attend):
+        def wrapped(q, k, v, key_mask):
+            captured[index] = [q, k, v]
+            return attend(q, k, v, key_mask)
 
-        return hook
+        return wrapped
 
-    handles = [layer.register_forward_pre_hook(keep(i)) for i, layer in enumerate(layers)]
+    for i, layer in enumerate(layers):
+        layer.attend = keep(i, layer.attend)  # an instance attribute, in front of the class's method
     model.eval()
     try:
-        model(x.float())
+        with torch.no_grad():
+            model(x.float())
     finally:
-        for handle in handles:
-            handle.remove()
+        for layer in layers:
+            del layer.attend
     q, k, v = (torch.cat([captured[i][j] for i in range(len(layers))], dim=1).double() for j in range(3))
     return CapturedInputs(name, q, k, v)
 

@@ -7,3 +7,7 @@ from __future__ import annotations
 DNA_ALPHABET = "ACGT"
 AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 SPLITS = ("train", "val", "test")
+
+
+class SimulationError(ValueError):
+    """A simulation parameter that cannot produce the requested data."""

@@ -1,63 +1,23 @@
-"""Simulation helpers, and the synthetic two-motif protein sequences.
+"""Simulation helpers shared by the two tasks.
 
 The DNA task, the promoter-enhancer compatibility task, lives in ``pairs``
-(layout in ``layout``, motifs in ``motifs``); this module gives it and the
-protein task their common pieces: per-split seeds, balanced labels, random
-background, and writing the splits.
-
-Protein: two motifs far apart. Positives carry motif A and motif B; negatives
-carry one of them and a decoy of the other, so a classifier must check both.
+(layout in ``layout``, motifs in ``motifs``), the protein task, the spacing
+of two motifs far apart, in ``spacing``; this module gives them their common
+pieces: per-split seeds, balanced labels, random background, and writing the
+splits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .fasta import write_records
-from .design import AMINO_ACIDS, SPLITS
-
-
-class SimulationError(ValueError):
-    """A simulation parameter that cannot produce the requested data."""
-
-
-@dataclass(frozen=True)
-class ProteinRecord:
-    id: str
-    seq: str
-    label: int
-    motif_a_start: int
-    motif_b_start: int
-    decoy: str  # "none", "a" or "b": which motif was replaced by its decoy
-
-    @property
-    def description(self) -> str:
-        return (
-            f"label={self.label} motif_a_start={self.motif_a_start} "
-            f"motif_b_start={self.motif_b_start} decoy={self.decoy}"
-        )
+from .design import SPLITS, SimulationError  # noqa: F401 (SimulationError lives in design, torch- and numpy-free)
 
 
 def split_seed(base_seed: int, split: str, *stream: int) -> np.random.SeedSequence:
     """An independent seed per split (and per extra stream, e.g. a distance)."""
     return np.random.SeedSequence([base_seed, SPLITS.index(split), *stream])
-
-
-def make_decoy(motif: str, alphabet: str) -> str:
-    """A fixed decoy for ``motif``: the same letters, not the same word. The
-    permutation's generator is seeded by the motif itself, so every split and
-    every run gets the same decoy."""
-    if len(set(motif)) < 2:
-        raise SimulationError(f"motif {motif!r} has a single letter, so no shuffle differs from it")
-    rng = np.random.default_rng([ord(c) for c in motif])
-    letters = np.array(list(motif))
-    for _ in range(1000):
-        decoy = "".join(rng.permutation(letters))
-        if decoy != motif:
-            return decoy
-    raise SimulationError(f"could not find a shuffled decoy for motif {motif!r}")
 
 
 def _random_letters(rng: np.random.Generator, alphabet: str, n: int, length: int) -> np.ndarray:
@@ -97,61 +57,9 @@ def _occurrences(seq: str, word: str) -> int:
     return count
 
 
-def simulate_protein(
-    n: int,
-    seq_len: int,
-    motif_a: str,
-    motif_b: str,
-    min_separation: int,
-    seed: np.random.SeedSequence | int,
-    id_prefix: str = "seq",
-) -> list[ProteinRecord]:
-    """``n`` balanced records with motif A and motif B at least
-    ``min_separation`` residues apart (A before or after B, at random).
-    Negatives replace one of the two, at random, by its shuffled decoy."""
-    span = len(motif_a) + len(motif_b) + min_separation
-    if span > seq_len:
-        raise SimulationError(
-            f"motifs of {len(motif_a)} and {len(motif_b)} residues at least {min_separation} apart "
-            f"need {span} residues, more than seq_len {seq_len}"
-        )
-    decoy_a = make_decoy(motif_a, AMINO_ACIDS)
-    decoy_b = make_decoy(motif_b, AMINO_ACIDS)
-    records = []
-    for i, label, rng in balanced_draws(seed, n):
-        replaced = "none" if label else ("a" if rng.random() < 0.5 else "b")
-        first = motif_a if replaced != "a" else decoy_a
-        second = motif_b if replaced != "b" else decoy_b
-        while True:
-            gap = int(rng.integers(min_separation, seq_len - len(first) - len(second) + 1))
-            a_start = int(rng.integers(0, seq_len - len(first) - len(second) - gap + 1))
-            b_start = a_start + len(first) + gap
-            if rng.random() < 0.5:  # B before A
-                b_start, a_start = a_start, a_start + len(second) + gap
-            text = planted(rng, AMINO_ACIDS, seq_len, [(a_start, first), (b_start, second)])
-            if (
-                _occurrences(text, motif_a) == (replaced != "a")
-                and _occurrences(text, motif_b) == (replaced != "b")
-                and _occurrences(text, decoy_a) == (replaced == "a")
-                and _occurrences(text, decoy_b) == (replaced == "b")
-            ):
-                break
-        records.append(
-            ProteinRecord(
-                id=f"{id_prefix}_{i:06d}",
-                seq=text,
-                label=label,
-                motif_a_start=a_start,
-                motif_b_start=b_start,
-                decoy=replaced,
-            )
-        )
-    return records
-
-
 def simulate_splits(simulate, section: dict, *stream: int, id_prefix: str, **settings) -> dict[str, list]:
-    """Every split of one data set: ``simulate`` (simulate_dna or
-    simulate_protein) with ``section``'s n_<split> records and a seed of the
+    """Every split of one data set: ``simulate`` (simulate_pairs or
+    simulate_spacing) with ``section``'s n_<split> records and a seed of the
     split's own from ``section``'s data_seed (and ``stream``, e.g. a distance)."""
     return {
         split: simulate(

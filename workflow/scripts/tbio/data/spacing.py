@@ -1,21 +1,28 @@
-"""The protein spacing task: a label that only the distance between two
-motifs far apart tells (the Performer experiment's redesign, in the library;
-not yet wired into the workflow's rules).
+"""The protein task: a label that only the distance between two motifs far
+apart tells (the Performer experiment).
 
-Every sequence carries motif A and motif B exactly once. The label is the
-band their spacing falls in: label 1 when B's start lies a cyclic distance
-from A's start inside ``near`` (e.g. 256-320 residues), label 0 inside ``far``
-(e.g. 448-512). Positions live on a ring of the ``R = seq_len - motif_len + 1``
-possible starts: A's start is uniform on it, B's start is A's plus or minus
-the distance, modulo R. So:
+Every sequence carries motif A and motif B exactly once, each as a tandem
+array of ``repeats`` copies (a repeat domain: long enough that a model which
+pools residues into tokens sees it whatever its phase). The label is the band
+their spacing falls in: label 1 when B's start lies a cyclic distance from
+A's start inside ``near`` (e.g. 288-352 residues), label 0 inside ``far``
+(e.g. 436-500). Positions live on a ring of the ``R = seq_len - array_len +
+1`` possible starts: A's start is uniform on it, B's start is A's plus or
+minus the distance, modulo R. So:
 
 - both motifs are in every sequence, and each one's start is uniform on the
-  ring in both classes: no single motif, no position of one motif, and no bag
-  of tokens tells the label;
+  ring in both classes, as is their order: no single motif, no position of
+  one motif, and no bag of tokens tells the label;
 - the linear spacing |b - a| is the cyclic distance d, or R - d where the ring
-  wrapped: the classes' spacings are disjoint sets, and every spacing is at
-  least the smaller band's lowest distance: a model must see both motifs
-  together, at least that far apart, and measure the distance between them.
+  wrapped: the classes' spacings are disjoint sets, and no two arrays are
+  ever closer than the smaller band's lowest distance minus an array's
+  length (``min_gap``): a model must see both motifs together, that far
+  apart, and measure the distance between them.
+
+On a line without the ring, no drawing can give both motifs the same
+position distribution in both classes and keep the spacings apart (a
+doubly stochastic plan with spacings in one band does not exist near the
+ends): the ring is what makes the marginals equal by construction.
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .design import AMINO_ACIDS
-from .simulate import SimulationError, _occurrences, balanced_draws, planted
+from .bands import check_bands, ring_size, spacing_bands
+from .design import AMINO_ACIDS, SimulationError
+from .simulate import _occurrences, balanced_draws, planted
 
 
 @dataclass(frozen=True)
@@ -37,45 +45,13 @@ class SpacingRecord:
     motif_b_start: int
     spacing: int  # |motif_b_start - motif_a_start|
     cyclic_distance: int  # the distance drawn from the label's band
+    array_len: int  # residues of each motif's tandem array
 
     @property
     def description(self) -> str:
         return (
             f"label={self.label} motif_a_start={self.motif_a_start} motif_b_start={self.motif_b_start} "
-            f"spacing={self.spacing}"
-        )
-
-
-def ring_size(seq_len: int, motif_len: int) -> int:
-    return seq_len - motif_len + 1
-
-
-def spacing_bands(seq_len: int, motif_len: int, near: tuple[int, int], far: tuple[int, int]) -> dict[int, set]:
-    """The linear spacings each label can show: a band's distances d and,
-    where the ring wraps, R - d."""
-    size = ring_size(seq_len, motif_len)
-    return {
-        label: set(range(low, high + 1)) | {size - d for d in range(low, high + 1)}
-        for label, (low, high) in ((1, near), (0, far))
-    }
-
-
-def check_bands(seq_len: int, motif_len: int, near: tuple[int, int], far: tuple[int, int]) -> None:
-    """Raise SimulationError unless both bands fit the ring and the spacings
-    they allow are disjoint (else a spacing would not tell the label)."""
-    size = ring_size(seq_len, motif_len)
-    for name, (low, high) in (("near", near), ("far", far)):
-        if not motif_len <= low <= high <= size // 2:
-            raise SimulationError(
-                f"{name} band [{low}, {high}] does not fit: with seq_len {seq_len} and motifs of {motif_len} "
-                f"residues, distances must lie in [{motif_len}, {size // 2}] so that the motifs never overlap"
-            )
-    bands = spacing_bands(seq_len, motif_len, near, far)
-    shared = bands[0] & bands[1]
-    if shared:
-        raise SimulationError(
-            f"bands near {list(near)} and far {list(far)} share spacings (e.g. {min(shared)}) once the ring "
-            f"of {size} starts wraps; expected bands whose spacings d and {size} - d never meet"
+            f"spacing={self.spacing} array_len={self.array_len}"
         )
 
 
@@ -95,13 +71,24 @@ def simulate_spacing(
     far: tuple[int, int],
     seed: np.random.SeedSequence | int,
     id_prefix: str = "seq",
+    repeats: int = 1,
 ) -> list[SpacingRecord]:
     """``n`` balanced records of the spacing task (see the module's docstring)."""
     if len(motif_a) != len(motif_b):
         raise SimulationError(f"motifs of {len(motif_a)} and {len(motif_b)} residues; expected one length")
     if motif_a == motif_b:
         raise SimulationError("motif_a and motif_b are the same; expected two different motifs")
-    motif_len = len(motif_a)
+    if repeats < 1:
+        raise SimulationError(f"repeats is {repeats}; expected at least 1")
+    array_a, array_b = motif_a * repeats, motif_b * repeats
+    if motif_a in array_b or motif_b in array_a:
+        raise SimulationError(
+            f"one motif occurs in the other's array ({array_a}, {array_b}); expected two distinct motifs"
+        )
+    # each motif as often as its own array holds it, and nowhere else
+    expected = {motif_a: _occurrences(array_a, motif_a), motif_b: _occurrences(array_b, motif_b)}
+    motif_len = len(array_a)
+    near, far = tuple(near), tuple(far)
     check_bands(seq_len, motif_len, near, far)
     size = ring_size(seq_len, motif_len)
     records = []
@@ -112,8 +99,8 @@ def simulate_spacing(
             a_start = int(rng.integers(0, size))
             direction = 1 if rng.random() < 0.5 else -1
             b_start = (a_start + direction * distance) % size
-            text = planted(rng, AMINO_ACIDS, seq_len, [(a_start, motif_a), (b_start, motif_b)])
-            if _occurrences(text, motif_a) == 1 and _occurrences(text, motif_b) == 1:
+            text = planted(rng, AMINO_ACIDS, seq_len, [(a_start, array_a), (b_start, array_b)])
+            if all(_occurrences(text, motif) == count for motif, count in expected.items()):
                 break
         records.append(
             SpacingRecord(
@@ -124,6 +111,7 @@ def simulate_spacing(
                 motif_b_start=b_start,
                 spacing=abs(b_start - a_start),
                 cyclic_distance=distance,
+                array_len=motif_len,
             )
         )
     return records

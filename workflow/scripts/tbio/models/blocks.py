@@ -40,9 +40,14 @@ class MultiHeadAttention(nn.Module):
     def attend(self, q, k, v, key_mask):  # (batch, heads, seq, head_dim) each -> same
         raise NotImplementedError
 
-    def forward(self, x: torch.Tensor, key_mask: torch.Tensor | None = None) -> torch.Tensor:
-        """x: (batch, seq, dim); key_mask: (batch, seq) bool, True for real tokens."""
+    def forward(
+        self, x: torch.Tensor, key_mask: torch.Tensor | None = None, rotary: "Rotary | None" = None
+    ) -> torch.Tensor:
+        """x: (batch, seq, dim); key_mask: (batch, seq) bool, True for real
+        tokens; rotary: rotate q and k by their positions (RoPE)."""
         q, k, v = (split_heads(t, self.heads) for t in self.to_qkv(x).chunk(3, dim=-1))
+        if rotary is not None:
+            q, k = rotary(q), rotary(k)
         out = self.attend(q, k, v, key_mask)
         return self.dropout(self.to_out(merge_heads(out)))
 
@@ -72,25 +77,34 @@ class EncoderBlock(nn.Module):
         self.mlp_norm = nn.LayerNorm(dim)
         self.mlp = FeedForward(dim, mlp_ratio, dropout)
 
-    def forward(self, x, key_mask=None):
-        x = x + self.attention(self.attention_norm(x), key_mask)
+    def forward(self, x, key_mask=None, rotary=None):
+        x = x + self.attention(self.attention_norm(x), key_mask, rotary)
         return x + self.mlp(self.mlp_norm(x))
 
 
 class KmerEmbedding(nn.Module):
     """Each position becomes a linear map of the ``kmer`` residues starting
-    there (kmer 1: a plain Linear(in_channels -> dim)). A motif is then one
-    token's worth of evidence, so the attention layers can spend themselves on
-    relating motifs far apart instead of spelling them out."""
+    there (kmer 1: a plain Linear(in_channels -> dim)), so a motif of up to
+    kmer residues is one position's worth of evidence and the attention
+    layers can spend themselves on relating motifs far apart. ``pool`` > 1
+    then keeps, per channel, the maximum over the k-mers that start in each
+    stretch of ``pool`` residues: fewer tokens, each saying which k-mers its
+    stretch holds, as Enformer's convolutions pool 128 bp into one token."""
 
-    def __init__(self, in_channels: int, dim: int, kmer: int):
+    def __init__(self, in_channels: int, dim: int, kmer: int, pool: int = 1):
         super().__init__()
-        self.kmer = kmer
+        self.kmer, self.pool = kmer, pool
         self.project = nn.Conv1d(in_channels, dim, kernel_size=kmer)
 
-    def forward(self, x):  # (batch, seq, channels) -> (batch, seq, dim)
+    def tokens(self, seq_len: int) -> int:
+        return -(-seq_len // self.pool)
+
+    def forward(self, x):  # (batch, seq, channels) -> (batch, tokens, dim)
         x = nn.functional.pad(x.transpose(1, 2), (0, self.kmer - 1))  # k-mers run off the end into zeros
-        return self.project(x).transpose(1, 2)
+        x = self.project(x)
+        if self.pool > 1:
+            x = nn.functional.max_pool1d(x, self.pool, ceil_mode=True)
+        return x.transpose(1, 2)
 
 
 def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
@@ -103,32 +117,72 @@ def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
     return table
 
 
-class AttentionClassifier(nn.Module):
-    """One logit per sequence: k-mer embedding + positions, a [CLS] token,
-    ``depth`` encoder blocks, LayerNorm, a linear head on the [CLS] token.
+class Rotary(nn.Module):
+    """Rotary position embedding (Su et al., 2021, "RoFormer"): each pair of
+    a head's q or k channels is turned by an angle proportional to the
+    token's position, at one frequency per pair (base^(-2i/head_dim)), so that
+    q_i·k_j depends on the content and on the offset i - j alone. Attention
+    can then look for "motif B so many residues from here" anywhere in the
+    sequence, as Enformer's relative positional basis lets it; FAVOR+ gets
+    the rotated q and k like exact attention does (as in performer-pytorch)."""
 
-    The [CLS] readout sees the sequence only through attention, which is what
-    "both motifs, anywhere" asks for: it must gather evidence from two places
-    whose positions vary from record to record.
+    def __init__(self, length: int, head_dim: int, base: float = 10000.0):
+        super().__init__()
+        if head_dim % 2:
+            raise ValueError(f"rotary positions need an even head_dim, got {head_dim}")
+        frequency = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
+        angle = torch.arange(length, dtype=torch.float32)[:, None] * frequency  # (length, head_dim / 2)
+        self.register_buffer("cos", angle.cos().repeat(1, 2), persistent=False)
+        self.register_buffer("sin", angle.sin().repeat(1, 2), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, heads, seq, head_dim)
+        first, second = x.chunk(2, dim=-1)
+        turned = torch.cat([-second, first], dim=-1)
+        length = x.shape[-2]
+        return x * self.cos[:length] + turned * self.sin[:length]
+
+
+POSITIONS = ("learned", "sinusoidal", "rotary")
+READOUTS = ("cls", "max", "mean")
+
+
+class AttentionClassifier(nn.Module):
+    """One logit per sequence: k-mer embedding, positions, ``depth`` encoder
+    blocks, LayerNorm, a linear head on the readout.
+
+    positions: learned or sinusoidal vectors added to the tokens (absolute),
+    or rotary (relative: q and k turned by position in every layer).
+    readout: a [CLS] token, or the maximum or mean over the tokens. Either
+    way the readout sees two places of the sequence together only through
+    attention: without the attention sublayer, the max readout is the
+    protein_bag control's (a bag of k-mer features).
     """
 
     def __init__(self, make_attention: Callable[[int], MultiHeadAttention], config, seq_len: int, in_channels: int):
         """``config``: the model's dataclass (TransformerConfig or a subclass),
-        whose dim, depth, mlp_ratio, dropout, positions and kmer shape the
-        encoder; ``make_attention(layer)`` builds each block's attention."""
+        whose dim, heads, depth, mlp_ratio, dropout, positions, readout and
+        kmer shape the encoder; ``make_attention(layer)`` builds each block's
+        attention."""
         super().__init__()
         dim, positions, kmer = config.dim, config.positions, config.kmer
-        if positions not in ("learned", "sinusoidal"):
-            raise ValueError(f"positions {positions!r} is unknown; expected 'learned' or 'sinusoidal'")
+        if positions not in POSITIONS:
+            raise ValueError(f"positions {positions!r} is unknown; expected one of {', '.join(POSITIONS)}")
+        if config.readout not in READOUTS:
+            raise ValueError(f"readout {config.readout!r} is unknown; expected one of {', '.join(READOUTS)}")
         if kmer < 1:
             raise ValueError(f"kmer must be at least 1, got {kmer}")
         self.seq_len = seq_len
-        self.embed = KmerEmbedding(in_channels, dim, kmer)
-        self.cls = nn.Parameter(torch.zeros(1, 1, dim))
-        if positions == "learned":  # seq_len + 1: the [CLS] slot has a position too
-            self.positions = nn.Parameter(0.02 * torch.randn(seq_len + 1, dim))
-        else:
-            self.register_buffer("positions", sinusoidal_positions(seq_len + 1, dim), persistent=False)
+        if config.pool < 1:
+            raise ValueError(f"pool must be at least 1, got {config.pool}")
+        self.embed = KmerEmbedding(in_channels, dim, kmer, config.pool)
+        length = self.embed.tokens(seq_len) + (config.readout == "cls")  # the [CLS] slot has a position too
+        if config.readout == "cls":
+            self.cls = nn.Parameter(torch.zeros(1, 1, dim))
+        self.rotary = Rotary(length, dim // config.heads) if positions == "rotary" else None
+        if positions == "learned":
+            self.positions = nn.Parameter(0.02 * torch.randn(length, dim))
+        elif positions == "sinusoidal":
+            self.register_buffer("positions", sinusoidal_positions(length, dim), persistent=False)
         self.blocks = nn.ModuleList(
             EncoderBlock(dim, make_attention(layer), config.mlp_ratio, config.dropout) for layer in range(config.depth)
         )
@@ -138,12 +192,21 @@ class AttentionClassifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (batch, seq_len, channels) float one-hot -> (batch,) logits."""
-        tokens = self.embed(x)  # (batch, seq_len, dim)
-        tokens = torch.cat([self.cls.expand(len(x), -1, -1), tokens], dim=1)  # (batch, 1 + seq_len, dim)
-        tokens = tokens + self.positions
+        tokens = self.embed(x)  # (batch, tokens, dim)
+        if self.config.readout == "cls":
+            tokens = torch.cat([self.cls.expand(len(x), -1, -1), tokens], dim=1)  # (batch, 1 + seq_len, dim)
+        if self.rotary is None:
+            tokens = tokens + self.positions
         for block in self.blocks:
-            tokens = block(tokens)
-        return self.head(self.norm(tokens[:, 0])).squeeze(-1)
+            tokens = block(tokens, rotary=self.rotary)
+        tokens = self.norm(tokens)
+        if self.config.readout == "cls":
+            pooled = tokens[:, 0]
+        elif self.config.readout == "max":
+            pooled = tokens.amax(dim=1)
+        else:
+            pooled = tokens.mean(dim=1)
+        return self.head(pooled).squeeze(-1)
 
     def receptive_field_bp(self) -> int:
         return self.seq_len  # every attention layer sees the whole sequence

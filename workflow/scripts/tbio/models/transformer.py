@@ -21,8 +21,10 @@ class TransformerConfig:
     heads: int = 2
     mlp_ratio: int = 2  # hidden width of the MLP = mlp_ratio * dim
     dropout: float = 0.0
-    positions: str = "learned"  # "learned" or "sinusoidal"
+    positions: str = "learned"  # "learned", "sinusoidal" (added to the tokens) or "rotary"
+    readout: str = "cls"  # "cls", "max" or "mean" over the tokens
     kmer: int = 6  # residues per token embedding (1: a plain Linear(in_channels -> dim))
+    pool: int = 1  # residues per token: the k-mer features' maximum over each stretch of pool
 
 
 class SoftmaxAttention(MultiHeadAttention):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
+from ..data.bands import min_gap
 from ..models import PROTEIN_CONTROLS, conv_field
 from .content import Figure, Tables
 from .findings import AT_CHANCE, LOCAL_MODELS, MODEL_NAMES, REACHED, Finding, Number, inputs_name
@@ -249,10 +250,22 @@ def _protein_controls(protein: pd.DataFrame, config: dict) -> dict | None:
         "bag": _percent(means["protein_bag"]),
         "local": _percent(means["protein_local"]),
         "field": conv_field(local) if local else "?",
-        "separation": config.get("protein", {}).get("min_separation", "?"),
+        "separation": _protein_task(config.get("protein", {}))["gap"],
         "above": " and the ".join(above),
         "verb": "solve" if len(above) > 1 else "solves",
     }
+
+
+def _protein_task(protein: dict) -> dict:
+    """The protein task's sizes for the page: length, bands, array length and
+    the fewest residues between the arrays ("?" for what the config lacks)."""
+    try:
+        array = len(protein["motif_a"]) * protein["repeats"]
+        gap = min_gap(array, protein["near"], protein["far"])
+    except (KeyError, TypeError):
+        array = gap = "?"
+    bands = {key: "–".join(map(str, protein[key])) if key in protein else "?" for key in ("near", "far")}
+    return {"seq_len": protein.get("seq_len", "?"), **bands, "array": array, "gap": gap}
 
 
 DRAW_FORMATS = {"mean": _percent, "sd": _fmt("{:.3f}"), "min": _percent, "max": _percent}
@@ -293,7 +306,7 @@ def page_context(
         "user_dna": bool(dna.get("input")) or (len(t.accuracy) > 0 and t.accuracy["distance_min_bp"].isna().all()),
         "bin_bp": t.bin_bp,
         "thresholds": {"reached": f"{REACHED:.0%}", "chance": f"{AT_CHANCE:.0%}"},
-        "protein": {key: protein.get(key, "?") for key in ("seq_len", "min_separation")},
+        "protein": _protein_task(protein),
         "protein_difference": _protein_difference(t.protein),
         "performer_vs_exact": _performer_vs_exact(t.performer_vs_exact),
         "protein_controls": _protein_controls(t.protein, t.config),
