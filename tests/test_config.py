@@ -91,7 +91,7 @@ def test_defaults_are_filled():
         (
             "protein.far",
             [436, 560],
-            "protein.near [288, 352] and protein.far [436, 560] (protein.seq_len 1024, protein.repeats 4): far band "
+            "protein.near [288, 352] and protein.far [436, 560] (protein.seq_lens entry 1024, protein.repeats 4): far band "
             "[436, 560] does not fit: with seq_len 1024 and motif arrays of 24 residues, distances must lie in [24, 500]",
         ),
         (
@@ -100,6 +100,13 @@ def test_defaults_are_filled():
             "does not fit",
         ),
         (
+            "protein.seq_lens",
+            [1024, 512],
+            "protein.near [288, 352] and protein.far [436, 500] (protein.seq_lens entry 512, protein.repeats 4): near "
+            "band [288, 352] does not fit",
+        ),
+        ("protein.seq_lens", [1024, 1024], "protein.seq_lens is [1024, 1024]"),
+        (
             "protein.near",
             [352, 288],
             "protein.near is [352, 288]; expected [low, high] with low <= high",
@@ -107,22 +114,23 @@ def test_defaults_are_filled():
         (
             "protein.far",
             [300, 400],
-            "protein.near [288, 352] and protein.far [300, 400] (protein.seq_len 1024, protein.repeats 4): bands near "
+            "protein.near [288, 352] and protein.far [300, 400] (protein.seq_lens entry 1024, protein.repeats 4): bands near "
             "[288, 352] and far [300, 400] share spacings (e.g. 300)",
         ),
         (
             "protein.motif_b",
             "FYPQ",
-            "protein.motif_b is 'FYPQ' (4 residues); expected as many residues as protein.motif_a 'WHCMKY' (6)",
+            "protein.motif_a, protein.motif_b and protein.repeats: motif_b 'FYPQ' has 4 residues; expected as many "
+            "as motif_a 'WHCMKY' (6).",
         ),
         ("protein.near", [288], "protein.near is [288]; expected"),
         (
             "protein.motif_b",
             "WHCMKY",
-            "protein.motif_b is 'WHCMKY', which with protein.motif_a 'WHCMKY' and protein.repeats 4 puts one motif "
-            "inside the other's array",
+            "protein.motif_a, protein.motif_b and protein.repeats: motif_a 'WHCMKY' and motif_b 'WHCMKY' with 4 "
+            "repeats put one motif inside the other's array",
         ),
-        ("protein.motif_b", "KYWHCM", "puts one motif inside the other's array"),  # WHCMKYWHCMKY holds KYWHCM
+        ("protein.motif_b", "KYWHCM", "put one motif inside the other's array"),  # WHCMKYWHCMKY holds KYWHCM
         ("use_gpu", "maybe", "use_gpu is 'maybe'; expected a value of type boolean"),
         # YAML's .inf and .nan pass every minimum and maximum; each is named
         ("models.cnn.lr", float("inf"), "models.cnn.lr is inf; expected a finite number"),

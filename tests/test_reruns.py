@@ -85,6 +85,26 @@ def test_a_new_seed_adds_only_its_training_jobs(finished_copy):
     }
 
 
+def test_a_new_protein_length_adds_only_its_jobs(finished_copy):
+    """protein.seq_lens [256] -> [240, 256]: the shorter length's data and
+    models; the approximation keeps reading the longest (256), so it stays."""
+    edit_test_config(finished_copy, lambda c: c["protein"].update(seq_lens=[240, 256]))
+    assert planned_jobs(finished_copy) == {
+        "simulate_protein": 1,
+        "encode_onehot": 3,
+        **PROTEIN_TRAINING,
+        "report": 1,
+    }
+
+
+def test_editing_a_library_module_reruns_every_job_that_imports_it(finished_copy):
+    """The code inputs are each script's imports, followed through the
+    library: the protein simulation's own module reaches only the protein side."""
+    source = finished_copy / "workflow/scripts/tbio/data/spacing.py"
+    source.write_text(source.read_text() + "\n# an edit\n")
+    assert planned_jobs(finished_copy) == {**PROTEIN_SIDE, "report": 1}
+
+
 def test_editing_model_code_reruns_the_models_built_from_it(finished_copy):
     source = finished_copy / "workflow/scripts/tbio/models/enformer.py"
     source.write_text(source.read_text() + "\n# an edit\n")
@@ -165,6 +185,8 @@ JOBS_OF_KEY = {
     "dna.distance_bin_bp": {},
     "motifs.n_sequences": motif_jobs(4),
     "motifs.models": {},  # a change of the list adds or drops jobs: [] drops them all
+    # a longer length adds its own data set and models; the approximation reads the longest
+    "protein.seq_lens": {"simulate_protein": 1, "encode_onehot": 3, **PROTEIN_TRAINING, "attention_approximation": 1},
 }
 
 

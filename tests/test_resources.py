@@ -110,7 +110,7 @@ GROWS = [
     ("models.cnn_dilated.dim", ["train_cnn_dilated"], ["train_cnn", "train_enformer"]),
     ("protein.n_train", ["simulate_protein", "encode_onehot", "train_performer", "train_transformer"], ["train_cnn"]),
     (
-        "protein.seq_len",
+        "protein.seq_lens",
         ["simulate_protein", "encode_onehot", "train_performer", "train_transformer"],
         ["train_enformer"],
     ),
@@ -166,7 +166,7 @@ HUGE = [
     ("dna.seq_len", 2**17, "train_enformer", "131072"),
     ("models.cnn.channels", 100_000, "train_cnn", "100000"),
     ("models.enformer.dim", 16384, "train_enformer", "16384"),
-    ("protein.seq_len", 2**20, "train_", "1048576"),
+    ("protein.seq_lens", [1024, 2**20], "train_", "up to 1048576"),
     ("models.performer.nb_features", 10**6, "train_performer", "1000000"),
     ("approximation.draws", 10**8, "attention_approximation", "100000000"),
     ("scaling.seq_lens", [512, 1024, 2**23], "attention_scaling", "up to 8388608"),

@@ -68,10 +68,10 @@ from tbio.data.fasta import write_records
 from tbio.data.simulate import SPLITS, assert_disjoint, split_seed
 from tbio.data.spacing import simulate_spacing
 protein = config["protein"]
-splits = {
+splits = {  # the longest length of the sweep, which sets the estimate
     split: simulate_spacing(n=protein[f"n_{split}"], seed=split_seed(protein["data_seed"], split),
-                            id_prefix=f"protein_{split}",
-                            **{key: protein[key] for key in ("seq_len", "motif_a", "motif_b", "near", "far", "repeats")})
+                            id_prefix=f"protein_{split}", seq_len=max(protein["seq_lens"]),
+                            **{key: protein[key] for key in ("motif_a", "motif_b", "near", "far", "repeats")})
     for split in SPLITS
 }
 assert_disjoint(splits)
@@ -198,7 +198,7 @@ def measure_peak_mb(rule: str, config: dict, workdir, timeout: float = 600) -> f
 _SMALL_DNA = {"dna.n_train": 256, "dna.n_val": 64, "dna.n_test": 64}
 _SMALL_PROTEIN = {"protein.n_train": 256, "protein.n_val": 64, "protein.n_test": 64}
 _WIDE_PROTEIN = {
-    "protein.seq_len": 512,
+    "protein.seq_lens": [512],
     "models.performer.nb_features": 256,
     **{
         f"models.{model}.{key}": value
@@ -235,7 +235,7 @@ CALIBRATION = {
     ),
     "protein_len2048": (
         "config/config.yaml",
-        {**_SMALL_PROTEIN, "protein.seq_len": 2048},
+        {**_SMALL_PROTEIN, "protein.seq_lens": [2048]},
         ("train_performer", "train_transformer"),
     ),
     "protein_wide": (

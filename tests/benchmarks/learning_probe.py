@@ -69,13 +69,14 @@ def main() -> None:
     else:
 
         protein = {**config["protein"], **json.loads(args.protein)}
-        keys = ("seq_len", "motif_a", "motif_b", "near", "far", "repeats")
+        keys = ("motif_a", "motif_b", "near", "far", "repeats")
+        seq_len, channels = max(protein["seq_lens"]), 21  # the sweep's longest length
 
         def split(name, n):
             seed = split_seed(protein["data_seed"], name)
-            return arrays(simulate_spacing(n, seed=seed, **{key: protein[key] for key in keys}), "protein")
+            settings = {key: protein[key] for key in keys}
+            return arrays(simulate_spacing(n, seq_len=seq_len, seed=seed, **settings), "protein")
 
-        seq_len, channels = protein["seq_len"], 21
     n_train = args.n_train or (6000 if args.task == "dna" else protein["n_train"])
     train, val = split("train", n_train), split("val", 500)
     settings = {**config["models"][args.model], **json.loads(args.settings)}

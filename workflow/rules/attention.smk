@@ -5,11 +5,12 @@
 
 rule attention_approximation:
     input:
-        code=library_files("models/favor", "models/blocks", "bench/attention"),
-        # the first seed's trained models, whose own q, k and v are inputs too
-        performer=protein_models("performer", "checkpoint.pt")[0],
-        transformer=protein_models("transformer", "checkpoint.pt")[0],
-        x_test=encoded_arrays("protein")["x_test"],
+        code=script_code("attention_approximation", "tbio.models.performer", "tbio.models.transformer"),
+        # the first seed's trained models at the longest protein length, whose
+        # own q, k and v are inputs too
+        performer=protein_models("performer", "checkpoint.pt", [LONGEST_PROTEIN_SET])[0],
+        transformer=protein_models("transformer", "checkpoint.pt", [LONGEST_PROTEIN_SET])[0],
+        x_test=encoded_arrays(f"protein/{LONGEST_PROTEIN_SET}")["x_test"],
     output:
         report(
             "results/report/approximation.tsv",
@@ -36,7 +37,7 @@ rule attention_approximation:
 
 rule attention_scaling:
     input:
-        code=library_files("models/favor", "bench/attention", "report/analysis"),
+        code=script_code("attention_scaling"),
     output:
         report(
             "results/report/attention_scaling.tsv",

@@ -9,8 +9,11 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from snakemake.logging import logger
 from snakemake.utils import validate
 from tbio.config import ConfigError, validate_config
+from tbio.data.bands import length_name
 from tbio.data.layout import window_name
+from tbio.imports import library_closure
 from tbio.models import DNA_MODELS, PROTEIN_MODELS
+from tbio.models import REGISTRY as MODEL_REGISTRY
 from tbio.motifs.database import planted_roles
 from tbio.resources import check_memory, machine_memory_mb, requested_mem_mb
 
@@ -34,51 +37,42 @@ wildcard_constraints:
     low=r"\d+",
     high=r"\d+",
     dna_set=r"w\d+-\d+|user",
+    protein_set=r"l\d+",
     seed=r"\d+",
     split="train|val|test",
-    dataset=r"dna/(w\d+-\d+|user|probe)|protein",
+    dataset=r"dna/(w\d+-\d+|user|probe)|protein/l\d+",
     model="|".join(DNA_MODELS),
 
 
 SPLITS = ["train", "val", "test"]
-LIBRARY = "workflow/scripts/tbio"
+SCRIPTS = "workflow/scripts"
+LIBRARY = f"{SCRIPTS}/tbio"
 USER_DNA = config["dna"]["input"]
 # One DNA data set per distance window (w<low>-<high>), or the user's own
 # FASTA files (dna.input). The simulated DNA also has a held-out-distance set
 # (dna/probe) that every DNA model is scored on, and controls on its test split.
 DNA_SETS = ["user"] if USER_DNA else [window_name(window) for window in config["dna"]["windows"]]
+# One protein data set per length of protein.seq_lens (l<length>); the
+# approximation benchmark reads the models of the longest, where FAVOR+ matters.
+PROTEIN_SETS = [length_name(length) for length in config["protein"]["seq_lens"]]
+LONGEST_PROTEIN_SET = length_name(max(config["protein"]["seq_lens"]))
 
 
-def library_files(*modules):
-    """Library modules a rule's script imports: listed as inputs so that an
-    edit to the model or training code reruns the jobs that used it."""
-    return [f"{LIBRARY}/{module}.py" for module in modules]
+def script_code(script, *modules):
+    """The library files a rule's script runs (tbio/imports.py follows its
+    imports through the source), plus those of ``modules`` (dotted names) that
+    it loads by name at run time: listed as inputs so that an edit to any of
+    them reruns the jobs that ran it."""
+    return library_closure(SCRIPTS, f"{SCRIPTS}/{script}.py", *modules)
 
 
-TRAIN_CODE = [
-    "files",
-    "models/__init__",
-    "train/run",
-    "train/loop",
-    "train/metrics",
-    "train/interpret",
-    "train/controls",
-    "train/draws",
-]
-MODEL_CODE = {
-    "cnn": ["models/cnn"],
-    "cnn_dilated": ["models/basenji", "models/enformer"],
-    "cnn_global": ["models/cnn"],
-    "enformer": ["models/enformer"],
-    "transformer": ["models/transformer", "models/blocks", "models/favor"],
-    "performer": ["models/performer", "models/blocks", "models/favor"],
-    "protein_bag": ["models/cnn"],
-    "protein_local": ["models/cnn"],
-}
+def model_module(model):
+    """The module a model is built from (the registry loads it by name)."""
+    return MODEL_REGISTRY[model][0]
 
 
 def train_code(model):
-    return library_files(*TRAIN_CODE, *MODEL_CODE[model])
+    return script_code("train", model_module(model))
 
 
 def canonical(settings):
@@ -124,8 +118,20 @@ def training_gpus():
     return 1 if config["use_gpu"] else 0
 
 
-def protein_models(model, name="metrics.json"):
-    return expand("results/models/protein/{model}/seed{seed}/{name}", model=model, seed=config["seeds"], name=name)
+def protein_models(model, name="metrics.json", protein_sets=PROTEIN_SETS):
+    return expand(
+        "results/models/protein/{protein_set}/{model}/seed{seed}/{name}",
+        protein_set=protein_sets,
+        model=model,
+        seed=config["seeds"],
+        name=name,
+    )
+
+
+def protein_simulation_settings():
+    """The protein section less the lengths, which come from the wildcard:
+    a new length adds its own jobs and reruns none of the others."""
+    return canonical({k: v for k, v in config["protein"].items() if k != "seq_lens"})
 
 
 def whole_json(paths):
@@ -259,7 +265,7 @@ def user_dna_files():
 
 
 def protein_arrays(wildcards):
-    return encoded_arrays("protein")
+    return encoded_arrays(f"protein/{wildcards.protein_set}")
 
 
 def encoded_arrays(dataset):
@@ -290,16 +296,25 @@ def rule_benchmarks():
         files = expand("results/rule_benchmarks/simulate_dna/{dna_set}.tsv", dna_set=DNA_SETS)
         files += ["results/rule_benchmarks/simulate_dna_probe/probe.tsv"]
         files += expand("results/rule_benchmarks/encode_onehot/dna/probe/{split}.tsv", split=["test"])
-    files += ["results/rule_benchmarks/simulate_protein/protein.tsv"]
+    files += expand("results/rule_benchmarks/simulate_protein/{protein_set}.tsv", protein_set=PROTEIN_SETS)
     files += expand("results/rule_benchmarks/encode_onehot/dna/{dna_set}/{split}.tsv", dna_set=DNA_SETS, split=SPLITS)
-    files += expand("results/rule_benchmarks/encode_onehot/protein/{split}.tsv", split=SPLITS)
+    files += expand(
+        "results/rule_benchmarks/encode_onehot/protein/{protein_set}/{split}.tsv",
+        protein_set=PROTEIN_SETS,
+        split=SPLITS,
+    )
     files += expand(
         "results/rule_benchmarks/train_{model}/{dna_set}_seed{seed}.tsv",
         model=DNA_MODELS,
         dna_set=DNA_SETS,
         seed=seeds,
     )
-    files += expand("results/rule_benchmarks/train_{model}/seed{seed}.tsv", model=PROTEIN_MODELS, seed=seeds)
+    files += expand(
+        "results/rule_benchmarks/train_{model}/{protein_set}_seed{seed}.tsv",
+        model=PROTEIN_MODELS,
+        protein_set=PROTEIN_SETS,
+        seed=seeds,
+    )
     files += expand(
         "results/rule_benchmarks/{step}/{dna_set}/{model}.tsv",
         step=["contribution_scores", "discover_motifs"],

@@ -5,7 +5,7 @@
 
 rule simulate_dna:
     input:
-        code=library_files("data/simulate", "data/pairs", "data/motifs", "data/layout", "data/design", "data/fasta"),
+        code=script_code("simulate_dna"),
     output:
         fasta=expand("data/dna/w{{low}}-{{high}}/{split}.fasta", split=SPLITS),
         labels=expand("data/dna/w{{low}}-{{high}}/{split}.labels.tsv", split=SPLITS),
@@ -29,7 +29,7 @@ rule simulate_dna:
 # distance the layout allows; every DNA model is scored on it.
 rule simulate_dna_probe:
     input:
-        code=library_files("data/simulate", "data/pairs", "data/motifs", "data/layout", "data/design", "data/fasta"),
+        code=script_code("simulate_dna_probe"),
     output:
         fasta="data/dna/probe/test.fasta",
         labels="data/dna/probe/test.labels.tsv",
@@ -51,14 +51,14 @@ rule simulate_dna_probe:
 
 rule simulate_protein:
     input:
-        code=library_files("data/simulate", "data/design", "data/fasta"),
+        code=script_code("simulate_protein"),
     output:
-        fasta=expand("data/protein/{split}.fasta", split=SPLITS),
-        labels=expand("data/protein/{split}.labels.tsv", split=SPLITS),
+        fasta=expand("data/protein/{{protein_set}}/{split}.fasta", split=SPLITS),
+        labels=expand("data/protein/{{protein_set}}/{split}.labels.tsv", split=SPLITS),
     log:
-        "results/logs/simulate_protein/protein.log",
+        "results/logs/simulate_protein/{protein_set}.log",
     benchmark:
-        "results/rule_benchmarks/simulate_protein/protein.tsv"
+        "results/rule_benchmarks/simulate_protein/{protein_set}.tsv"
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -66,7 +66,7 @@ rule simulate_protein:
         mem_mb=MEM_MB["simulate_protein"],
         runtime=10,
     params:
-        settings=canonical(config["protein"]),
+        settings=protein_simulation_settings(),
     script:
         "../scripts/simulate_protein.py"
 
@@ -78,7 +78,7 @@ rule simulate_protein:
 rule check_user_dna:
     input:
         files=user_dna_files(),
-        code=library_files("config", "data/encode", "data/design", "data/fasta"),
+        code=script_code("check_user_dna"),
     output:
         "results/user_dna/checked.tsv",
     log:

@@ -5,7 +5,7 @@
 rule encode_onehot:
     input:
         unpack(sequences),
-        code=library_files("data/encode", "data/design", "data/fasta"),
+        code=script_code("encode_onehot"),
     output:
         x="results/encoded/{dataset}/{split}.x.npy",
         y="results/encoded/{dataset}/{split}.y.npy",

@@ -15,7 +15,7 @@ rule contribution_scores:
         checkpoints=seed_files("results/models/dna/{dna_set}/{model}", "checkpoint.pt"),
         x=encoded_arrays("dna/{dna_set}")["x_test"],
         y=encoded_arrays("dna/{dna_set}")["y_test"],
-        code=library_files("motifs/run", "motifs/scores", "models/__init__", "train/loop", "files"),
+        code=lambda wildcards: script_code("contribution_scores", model_module(wildcards.model)),
     output:
         seed_files("results/motifs/dna/{dna_set}/{model}", "scores.npz"),
     log:
@@ -37,7 +37,7 @@ rule contribution_scores:
 rule discover_motifs:
     input:
         scores=seed_files("results/motifs/dna/{dna_set}/{model}", "scores.npz"),
-        code=library_files("motifs/run", "motifs/discovery", "motifs/database", "data/motifs", "data/layout", "files"),
+        code=script_code("discover_motifs"),
     output:
         motifs=seed_files("results/motifs/dna/{dna_set}/{model}", "motifs.tsv"),
         patterns=seed_files("results/motifs/dna/{dna_set}/{model}", "patterns.npz"),

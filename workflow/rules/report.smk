@@ -21,26 +21,7 @@ rule report:
         # the page's templates and captions: an edit to one reruns the report
         templates=report_templates(),
         captions=report_captions(),
-        code=library_files(
-            "report/aggregate",
-            "report/analysis",
-            "report/content",
-            "report/build",
-            "report/figures",
-            "report/findings",
-            "report/html",
-            "report/page",
-            "report/provenance",
-            "report/motifs",
-            "motifs/run",
-            "motifs/discovery",
-            "motifs/database",
-            "files",
-            "data/motifs",
-            "data/layout",
-            "data/design",
-            "train/__init__",
-        ),
+        code=script_code("report"),
     output:
         summary=report(
             "results/report/summary.tsv",

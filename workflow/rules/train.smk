@@ -1,7 +1,7 @@
 # One training rule per model, train_<model>, all made by the loop below (a rule
 # defined in a loop takes its name from name:). Profiles and the report's cost
 # table use these names. DNA models run one job per (data set, seed) and also
-# write the tables below; protein models run one job per seed and write a
+# write the tables below; protein models run one job per (length, seed) and write a
 # checkpoint and metrics (the Performer also its accuracy over feature draws).
 # Resources: mem_mb is estimated from the config (common.smk, tbio/resources.py);
 # runtime from the default run's benchmark files: 3-60 s on one thread, so
@@ -25,8 +25,8 @@ for model, task in TRAINING_TASKS.items():
     # The model's folder under results/models/ and results/resume/, and a job's
     # name in the rule's logs/ and rule_benchmarks/ folders. In the f-strings,
     # doubled braces leave a wildcard for Snakemake.
-    model_dir = f"dna/{{dna_set}}/{model}" if task == "dna" else f"protein/{model}"
-    job_name = "{dna_set}_seed{seed}" if task == "dna" else "seed{seed}"
+    model_dir = f"dna/{{dna_set}}/{model}" if task == "dna" else f"protein/{{protein_set}}/{model}"
+    job_name = "{dna_set}_seed{seed}" if task == "dna" else "{protein_set}_seed{seed}"
     seed_dir = f"results/models/{model_dir}/seed{{seed}}"
     model_outputs = {"checkpoint": f"{seed_dir}/checkpoint.pt", "metrics": f"{seed_dir}/metrics.json"}
     for table in TABLES.get(model, []):

@@ -32,7 +32,7 @@ train_job(
         {name: inputs[name] for name in ("x_probe", "y_probe", "labels_probe")} if "x_probe" in inputs.keys() else None
     ),
     resume_path=snakemake.params.resume,
-    dataset=snakemake.wildcards.get("dna_set"),
+    dataset=snakemake.wildcards.get("dna_set") or snakemake.wildcards.get("protein_set"),
     window=window_of(snakemake.wildcards.get("dna_set") or ""),
     log=lambda line: print(line, file=sys.stderr, flush=True),
 )

@@ -24,7 +24,7 @@ from .data.layout import (
     motif_length,
     pair_distance_bounds,
 )
-from .data.bands import check_bands, min_gap
+from .data.bands import check_bands, check_motifs, min_gap
 from .data.design import SimulationError
 from .models import conv_field
 
@@ -206,30 +206,25 @@ def check_consistency(config: dict) -> None:
 
 
 def check_protein_task(protein: dict) -> None:
-    """Motifs of one length, and bands that fit the ring and keep their spacings apart."""
-    if len(protein["motif_a"]) != len(protein["motif_b"]):
-        raise ConfigError(
-            f"config key protein.motif_b is {protein['motif_b']!r} ({len(protein['motif_b'])} residues); expected "
-            f"as many residues as protein.motif_a {protein['motif_a']!r} ({len(protein['motif_a'])})."
-        )
-    arrays = {key: protein[key] * protein["repeats"] for key in ("motif_a", "motif_b")}
-    if protein["motif_a"] in arrays["motif_b"] or protein["motif_b"] in arrays["motif_a"]:
-        raise ConfigError(
-            f"config key protein.motif_b is {protein['motif_b']!r}, which with protein.motif_a {protein['motif_a']!r} "
-            f"and protein.repeats {protein['repeats']} puts one motif inside the other's array; expected two "
-            "motifs neither of which occurs in the other's array."
-        )
+    """Motifs of one length, neither in the other's array, and bands that fit
+    the ring of every length and keep their spacings apart (the checks
+    tbio.data.spacing makes, here before any job, naming the keys)."""
+    try:
+        check_motifs(protein["motif_a"], protein["motif_b"], protein["repeats"])
+    except SimulationError as error:
+        raise ConfigError(f"config keys protein.motif_a, protein.motif_b and protein.repeats: {error}.") from None
     for key in ("near", "far"):
         low, high = protein[key]
         if low > high:
             raise ConfigError(f"config key protein.{key} is {protein[key]}; expected [low, high] with low <= high.")
-    try:
-        check_bands(protein["seq_len"], len(protein["motif_a"]) * protein["repeats"], protein["near"], protein["far"])
-    except SimulationError as error:
-        raise ConfigError(
-            f"config keys protein.near {protein['near']} and protein.far {protein['far']} (protein.seq_len "
-            f"{protein['seq_len']}, protein.repeats {protein['repeats']}): {error}."
-        ) from None
+    for seq_len in protein["seq_lens"]:
+        try:
+            check_bands(seq_len, len(protein["motif_a"]) * protein["repeats"], protein["near"], protein["far"])
+        except SimulationError as error:
+            raise ConfigError(
+                f"config keys protein.near {protein['near']} and protein.far {protein['far']} (protein.seq_lens "
+                f"entry {seq_len}, protein.repeats {protein['repeats']}): {error}."
+            ) from None
 
 
 def check_known_motifs(known: list[str], release: str) -> None:

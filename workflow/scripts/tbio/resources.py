@@ -180,6 +180,12 @@ def _fasta_bytes(path: str) -> int:
     return max(stored, 5 * size) if size > 2**30 else stored
 
 
+def seq_len(config: dict, task: str) -> int:
+    """The task's sequence length; for the protein sweep its longest, which
+    sets the peak of every rule that runs once per length."""
+    return config["dna"]["seq_len"] if task == "dna" else max(config["protein"]["seq_lens"])
+
+
 def split_sizes(config: dict, task: str) -> dict[str, int]:
     """Records per split: n_train, n_val, n_test, or for the user's own DNA
     (dna.input) an upper bound from each FASTA's size (every record holds at
@@ -189,14 +195,14 @@ def split_sizes(config: dict, task: str) -> dict[str, int]:
     sizes = {}
     for split in SPLITS:
         try:
-            sizes[split] = max(1, _fasta_bytes(user[split]["fasta"]) // (section["seq_len"] + 2))
+            sizes[split] = max(1, _fasta_bytes(user[split]["fasta"]) // (seq_len(config, task) + 2))
         except (TypeError, KeyError, OSError):  # no user input, or a file not there yet
             sizes[split] = int(section[f"n_{split}"])
     return sizes
 
 
 def _onehot_bytes(config: dict, task: str) -> dict[str, int]:
-    return {split: n * config[task]["seq_len"] * CHANNELS[task] for split, n in split_sizes(config, task).items()}
+    return {split: n * seq_len(config, task) * CHANNELS[task] for split, n in split_sizes(config, task).items()}
 
 
 # --- data jobs ---------------------------------------------------------------------------------
@@ -210,7 +216,7 @@ def simulate_bytes(config: dict, task: str) -> int:
     sizes = {split: int(config[task][f"n_{split}"]) for split in SPLITS}  # simulated: n_* always apply
     if task == "dna" and int(config["dna"]["n_probe"]) > sum(sizes.values()):
         sizes = {"probe": int(config["dna"]["n_probe"])}
-    length = config[task]["seq_len"]
+    length = seq_len(config, task)
     records = sum(n * (length + 49 + RECORD_BYTES) for n in sizes.values())
     draws = 9 * length if task == "dna" else 0
     largest = max(sizes.values())
@@ -221,7 +227,7 @@ def encode_bytes(config: dict, task: str) -> int:
     """The largest split's encoding: its FASTA as read, every sequence as a
     string and as codes (the fallback reader), the one-hot and a boolean
     mask of it (the protein encoder's per-channel compare), ids and labels."""
-    length, channels = config[task]["seq_len"], CHANNELS[task]
+    length, channels = seq_len(config, task), CHANNELS[task]
     n = max(split_sizes(config, task).values())
     fasta = n * (length + length // 60 + 2 + 120)  # sequence lines and a ~120-letter header
     strings = n * (2 * length + 49)  # the sequences as str, joined, and their codes
@@ -273,7 +279,7 @@ def global_cnn_activation_floats(config: dict, name: str = "cnn_global", task: s
     protein_local) convolves the whole sequence (valid convolutions, so a
     little less than seq_len positions per layer)."""
     cnn = config["models"][name]
-    length, width, channels = config[task]["seq_len"], cnn["channels"], CHANNELS[task]
+    length, width, channels = seq_len(config, task), cnn["channels"], CHANNELS[task]
     return 2 * channels * length + 2 * width * length + len(cnn["dilations"]) * 5 * width * length
 
 
@@ -372,7 +378,7 @@ def encoder_activation_floats(config: dict, name: str) -> int:
     residuals, the MLP's hidden pair) and per-head normalisers (softmax's
     log-sum-exp, FAVOR+'s denominators)."""
     model = config["models"][name]
-    length, dim, ratio = config["protein"]["seq_len"], model["dim"], model["mlp_ratio"]
+    length, dim, ratio = seq_len(config, "protein"), model["dim"], model["mlp_ratio"]
     tokens = encoder_tokens(model, length)
     floats = 21 * (2 * length + model["kmer"]) + dim * length + 4 * dim * tokens
     per_block = (14 + 2 * ratio) * dim * tokens + 4 * model["heads"] * tokens
@@ -383,7 +389,7 @@ def favor_block_bytes(config: dict, batch: int) -> int:
     """FAVOR+ features of one chunk, three at a time in the backward pass."""
     model = config["models"]["performer"]
     batch_heads = batch * model["heads"]
-    rows = favor_chunk(batch_heads, model["nb_features"], encoder_tokens(model, config["protein"]["seq_len"]))
+    rows = favor_chunk(batch_heads, model["nb_features"], encoder_tokens(model, seq_len(config, "protein")))
     return 3 * FLOAT * batch_heads * rows * model["nb_features"]
 
 
@@ -411,7 +417,7 @@ def training_bytes(config: dict, name: str) -> int:
         floats = enformer_activation_floats(config)
         transient = FLOAT * batch * enformer_transient_floats(config) + enformer_fixed_bytes(config)
     else:
-        params = encoder_parameters(model, config["protein"]["seq_len"])
+        params = encoder_parameters(model, seq_len(config, "protein"))
         floats = encoder_activation_floats(config, name)
         if name == "performer":
             transient = favor_block_bytes(config, batch)
@@ -437,9 +443,7 @@ def approximation_bytes(config: dict) -> int:
     protein test sequences and the forward pass that computes them."""
     section = config["approximation"]
     most = max(section["features"])
-    length = max(
-        encoder_tokens(config["models"][m], config["protein"]["seq_len"]) for m in ("performer", "transformer")
-    )
+    length = max(encoder_tokens(config["models"][m], seq_len(config, "protein")) for m in ("performer", "transformer"))
     tokens = min(section["draws"], split_sizes(config, "protein")["test"]) * length
     width = max(config["models"][m]["dim"] * config["models"][m].get("depth", 1) for m in ("performer", "transformer"))
     captured = 2 * 3 * 8 * tokens * width + 12 * FLOAT * tokens * width
@@ -545,7 +549,10 @@ def machine_memory_mb() -> int:
 
 # --- which keys make a job large ---------------------------------------------------------------
 
-_DATA_KEYS = {task: [f"{task}.{key}" for key in ("n_train", "n_val", "n_test", "seq_len")] for task in CHANNELS}
+_DATA_KEYS = {
+    task: [f"{task}.{key}" for key in ("n_train", "n_val", "n_test", "seq_len" if task == "dna" else "seq_lens")]
+    for task in CHANNELS
+}
 DRIVERS = {
     "simulate_dna": _DATA_KEYS["dna"],
     "simulate_protein": _DATA_KEYS["protein"],

@@ -1,11 +1,40 @@
 """The protein task's geometry: which spacings each label's band allows on
 the ring of starts, and whether two bands keep them apart (tbio.data.spacing
 draws the records). Plain Python, so that the config check can use it
-before any job runs."""
+before any job runs, naming the config keys."""
 
 from __future__ import annotations
 
 from .design import SimulationError
+
+
+def length_name(seq_len: int) -> str:
+    """The protein data set of one length: 1024 -> 'l1024'."""
+    return f"l{seq_len}"
+
+
+def length_of(name: str) -> int:
+    """'l1024' -> 1024."""
+    if not (name.startswith("l") and name[1:].isdigit()):
+        raise ValueError(f"{name!r} is no protein data set name; expected l<length>, e.g. l1024")
+    return int(name[1:])
+
+
+def check_motifs(motif_a: str, motif_b: str, repeats: int) -> None:
+    """Raise SimulationError unless the two motifs have one length and
+    neither occurs in the other's array (else its count would differ)."""
+    if len(motif_a) != len(motif_b):
+        raise SimulationError(
+            f"motif_b {motif_b!r} has {len(motif_b)} residues; expected as many as motif_a {motif_a!r} "
+            f"({len(motif_a)})"
+        )
+    if repeats < 1:
+        raise SimulationError(f"repeats is {repeats}; expected at least 1")
+    if motif_a in motif_b * repeats or motif_b in motif_a * repeats:
+        raise SimulationError(
+            f"motif_a {motif_a!r} and motif_b {motif_b!r} with {repeats} repeats put one motif inside the other's "
+            "array; expected two motifs neither of which occurs in the other's array"
+        )
 
 
 def ring_size(seq_len: int, motif_len: int) -> int:

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bands import check_bands, ring_size, spacing_bands
-from .design import AMINO_ACIDS, SimulationError
+from .bands import check_bands, check_motifs, ring_size, spacing_bands
+from .design import AMINO_ACIDS
 from .simulate import _occurrences, balanced_draws, planted
 
 
@@ -74,17 +74,8 @@ def simulate_spacing(
     repeats: int = 1,
 ) -> list[SpacingRecord]:
     """``n`` balanced records of the spacing task (see the module's docstring)."""
-    if len(motif_a) != len(motif_b):
-        raise SimulationError(f"motifs of {len(motif_a)} and {len(motif_b)} residues; expected one length")
-    if motif_a == motif_b:
-        raise SimulationError("motif_a and motif_b are the same; expected two different motifs")
-    if repeats < 1:
-        raise SimulationError(f"repeats is {repeats}; expected at least 1")
+    check_motifs(motif_a, motif_b, repeats)
     array_a, array_b = motif_a * repeats, motif_b * repeats
-    if motif_a in array_b or motif_b in array_a:
-        raise SimulationError(
-            f"one motif occurs in the other's array ({array_a}, {array_b}); expected two distinct motifs"
-        )
     # each motif as often as its own array holds it, and nowhere else
     expected = {motif_a: _occurrences(array_a, motif_a), motif_b: _occurrences(array_b, motif_b)}
     motif_len = len(array_a)

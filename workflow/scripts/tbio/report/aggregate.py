@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..data.bands import length_name, length_of
 from ..data.layout import window_centre, window_name, window_of
 from ..train import CONTROLS, TRAINED_DRAW
 from .analysis import per_length
@@ -91,20 +92,19 @@ def read_benchmarks(paths: list[str]) -> pd.DataFrame:
 
 def dataset_of(record: dict) -> str | None:
     """The data set a metrics record was trained on: its ``dataset`` field
-    (w<low>-<high> or user); None for a protein job."""
+    (w<low>-<high> or user; l<length> for a protein job)."""
     if record.get("task") != "dna":
-        return None
+        return record.get("dataset") or length_name(record["seq_len"])
     if record.get("dataset"):
         return record["dataset"]
     low, high = record.get("distance_min_bp"), record.get("distance_max_bp")
     return "user" if low is None or high is None else window_name((low, high))
 
 
-def benchmark_job(model: str, dataset: str | None, seed: int) -> tuple[str, str]:
-    """The (rule, job) name under which a training job's benchmark lies: a
-    protein job (``dataset`` None) by seed, a DNA job by data set and seed."""
-    stem = f"seed{seed}" if dataset is None else f"{dataset}_seed{seed}"
-    return f"train_{model}", f"train_{model}/{stem}"
+def benchmark_job(model: str, dataset: str, seed: int) -> tuple[str, str]:
+    """The (rule, job) name under which a training job's benchmark lies: by
+    data set (a DNA window or the user's DNA, a protein length) and seed."""
+    return f"train_{model}", f"train_{model}/{dataset}_seed{seed}"
 
 
 def load_metrics(paths: list[str]) -> list[dict]:
@@ -133,7 +133,7 @@ def summarise(metrics: list[dict], benchmarks: pd.DataFrame) -> pd.DataFrame:
     table = _window_columns(pd.DataFrame(rows, columns=SUMMARY_COLUMNS))
     for column in ("test_accuracy", "test_auroc", "train_seconds", "peak_rss_mb"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
-    order = ["task", "model", "distance_min_bp", "seed"]
+    order = ["task", "model", "distance_min_bp", "seq_len", "seed"]
     return table.sort_values(order, na_position="first").reset_index(drop=True)
 
 
@@ -148,9 +148,10 @@ def by_window(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def by_model(summary: pd.DataFrame, task: str) -> pd.DataFrame:
-    """Mean and spread over seeds of one task's models (the protein table)."""
+    """Mean and spread over seeds of one task's models per sequence length
+    (the protein table: one row per model and length of the sweep)."""
     rows = summary[summary["task"] == task]
-    grouped = rows.groupby("model")
+    grouped = rows.groupby(["model", "seq_len"], sort=False)
     table = grouped["test_accuracy"].agg(["mean", "std", "min", "max", "count"]).reset_index()
     table["auroc_mean"] = grouped["test_auroc"].mean().to_numpy()
     table["train_seconds_mean"] = grouped["train_seconds"].mean().to_numpy()
@@ -438,34 +439,56 @@ def t_quantile_975(df: int) -> float:
 
 
 def performer_draws(paths: list[str]) -> pd.DataFrame:
-    """``seed, nb_features, draw, test_accuracy`` of every Performer job's
-    draws.tsv (the seed from its path, as for every per-model table)."""
-    columns = ["seed", "nb_features", "draw", "test_accuracy"]
+    """``seq_len, seed, nb_features, draw, test_accuracy`` of every Performer
+    job's draws.tsv (length and seed from its path, as for every per-model
+    table: .../protein/l<length>/performer/seed<seed>/draws.tsv)."""
+    columns = ["seq_len", "seed", "nb_features", "draw", "test_accuracy"]
     table = load_per_model_tables(paths)
-    return table[columns].astype({"draw": str}) if len(table) else pd.DataFrame(columns=columns)
+    if not len(table):
+        return pd.DataFrame(columns=columns)
+    table["seq_len"] = table["dataset"].map(length_of)
+    return table[columns].astype({"draw": str}).sort_values(["seq_len", "seed"], kind="stable")
 
 
 def draws_summary(draws: pd.DataFrame) -> pd.DataFrame:
-    """Per feature count: the fresh draws over every seed (``runs`` of them),
-    mean, sd, min and max of test accuracy; first, the draws the models
-    trained with (one per seed)."""
-    trained = draws["draw"] == TRAINED_DRAW
+    """Per sequence length and feature count: the fresh draws over every
+    seed (``runs`` of them), mean, sd, min and max of test accuracy; first,
+    the draws the models trained with (one per seed)."""
     rows = []
-    for label, part in (("trained with", draws[trained]), ("fresh", draws[~trained])):
-        for count, group in part.groupby("nb_features"):
-            accuracy = group["test_accuracy"]
-            rows.append(
-                {
-                    "nb_features": int(count),
-                    "draws": label,
-                    "runs": len(accuracy),
-                    "mean": accuracy.mean(),
-                    "sd": accuracy.std(),
-                    "min": accuracy.min(),
-                    "max": accuracy.max(),
-                }
-            )
-    return pd.DataFrame(rows, columns=["nb_features", "draws", "runs", "mean", "sd", "min", "max"])
+    for seq_len, at_length in draws.groupby("seq_len"):
+        trained = at_length["draw"] == TRAINED_DRAW
+        for label, part in (("trained with", at_length[trained]), ("fresh", at_length[~trained])):
+            for count, group in part.groupby("nb_features"):
+                accuracy = group["test_accuracy"]
+                rows.append(
+                    {
+                        "seq_len": int(seq_len),
+                        "nb_features": int(count),
+                        "draws": label,
+                        "runs": len(accuracy),
+                        "mean": accuracy.mean(),
+                        "sd": accuracy.std(),
+                        "min": accuracy.min(),
+                        "max": accuracy.max(),
+                    }
+                )
+    return pd.DataFrame(rows, columns=["seq_len", "nb_features", "draws", "runs", "mean", "sd", "min", "max"])
+
+
+def performer_vs_exact_by_length(
+    draws: pd.DataFrame, summary: pd.DataFrame, margin: float = MATCH_MARGIN
+) -> list[dict]:
+    """performer_vs_exact at every protein length of the sweep that has one
+    (each dict also names its ``seq_len``), shortest first."""
+    protein = summary[summary["task"] == "protein"]
+    comparisons = []
+    for seq_len in sorted(protein["seq_len"].dropna().unique()):
+        comparison = performer_vs_exact(
+            draws[draws["seq_len"] == seq_len], protein[protein["seq_len"] == seq_len], margin
+        )
+        if comparison is not None:
+            comparisons.append({"seq_len": int(seq_len), **comparison})
+    return comparisons
 
 
 def performer_vs_exact(draws: pd.DataFrame, summary: pd.DataFrame, margin: float = MATCH_MARGIN) -> dict | None:
@@ -475,7 +498,8 @@ def performer_vs_exact(draws: pd.DataFrame, summary: pd.DataFrame, margin: float
     transformer of that seed; then a t-interval over the seeds' differences
     (draws are nested in seeds, so the seeds are the units). ``verdict``:
     "match" when the whole interval lies above -margin, "worse" when it lies
-    below, else "undecided". None without both models on two seeds or more."""
+    below, else "undecided". None without both models on two seeds or more.
+    ``draws`` and ``summary`` of one sequence length."""
     trained = draws[draws["draw"] == TRAINED_DRAW]
     protein = summary[summary["task"] == "protein"]
     exact = protein[protein["model"] == "transformer"].set_index("seed")["test_accuracy"]

@@ -81,7 +81,7 @@ def collect(inputs: ReportInputs) -> Tables:
         jobs=aggregate.cost_by_job(benchmarks),
         draws=draws,
         draws_summary=aggregate.draws_summary(draws),
-        performer_vs_exact=aggregate.performer_vs_exact(draws, summary),
+        performer_vs_exact=aggregate.performer_vs_exact_by_length(draws, summary),
         approximation=approximation,
         approximation_vs_uniform=aggregate.approximation_vs_uniform(approximation),
         scaling=scaling,

@@ -49,7 +49,7 @@ class Tables:
     controls: pd.DataFrame  # each control's test accuracy per (model, window, seed) (controls.tsv)
     controls_mean: pd.DataFrame  # the controls, mean over seeds per (model, window)
     reach: pd.DataFrame  # nominal receptive field and used reach per (model, window)
-    protein: pd.DataFrame  # protein test accuracy over seeds per model
+    protein: pd.DataFrame  # protein test accuracy over seeds per model and length
     curves: pd.DataFrame  # validation history per (model, window, seed, epoch)
     profiles: pd.DataFrame  # contribution scores per (window, model, position), mean over seeds
     attention: pd.DataFrame  # centre-bin attention per (window, layer, bin), mean over seeds
@@ -57,8 +57,8 @@ class Tables:
     cost: pd.DataFrame  # per rule, with a total row
     jobs: pd.DataFrame  # per job
     draws: pd.DataFrame  # the Performer's test accuracy per (seed, nb_features, draw) (performer_draws.tsv)
-    draws_summary: pd.DataFrame  # the same over seeds and draws, per feature count
-    performer_vs_exact: dict | None  # aggregate.performer_vs_exact
+    draws_summary: pd.DataFrame  # the same over seeds and draws, per length and feature count
+    performer_vs_exact: list[dict]  # aggregate.performer_vs_exact_by_length
     approximation: pd.DataFrame  # FAVOR+ and uniform error per (inputs, kind, features), over draws
     approximation_vs_uniform: pd.DataFrame  # per inputs: the fewest features at which FAVOR+ beats uniform
     scaling: pd.DataFrame  # attention_scaling.tsv as measured

@@ -418,7 +418,9 @@ def scaling_finding(scaling: pd.DataFrame) -> Finding:
 
 
 def protein_numbers(summary: pd.DataFrame) -> list[Number]:
+    """Each protein model's mean test accuracy at the longest length of the sweep."""
     protein = summary[summary["task"] == "protein"]
+    protein = protein[protein["seq_len"] == protein["seq_len"].max()]
     numbers = []
     for model in PROTEIN_MODELS:
         values = protein.loc[protein["model"] == model, "test_accuracy"]

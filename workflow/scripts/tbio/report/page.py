@@ -65,8 +65,8 @@ TILES = {
     "crossover_len": "tokens from which FAVOR+ is faster",
     "favor_memory_saving": "less memory for FAVOR+ than exact attention at the longest length",
     "favor_memory_excess": "more memory for FAVOR+ than exact attention at the longest length",
-    "performer_accuracy": "Performer accuracy (protein)",
-    "transformer_accuracy": "exact-attention transformer accuracy (protein)",
+    "performer_accuracy": "Performer accuracy (protein, longest length)",
+    "transformer_accuracy": "exact-attention transformer accuracy (protein, longest length)",
     "total_cpu_minutes": "CPU time of every job",
     "total_wall_minutes": "wall time summed over jobs",
     "max_peak_rss_mb": "largest peak memory of a job",
@@ -220,15 +220,26 @@ def caption(name: str, tables: Tables, folder: Path | str | None = None) -> Mark
 # --- the page ----------------------------------------------------------------------------
 
 
-def _protein_difference(protein: pd.DataFrame) -> dict | None:
-    means = dict(zip(protein["model"], protein["mean"]))
-    if not {"performer", "transformer"} <= set(means):
-        return None
-    return {
-        "performer": _percent(means["performer"]),
-        "transformer": _percent(means["transformer"]),
-        "points": f"{100 * (means['performer'] - means['transformer']):+.1f}",
-    }
+def _by_length(protein: pd.DataFrame) -> list[tuple[int, dict]]:
+    """(length, {model: mean test accuracy}) per length of the protein sweep, shortest first."""
+    return [
+        (int(length), dict(zip(rows["model"], rows["mean"])))
+        for length, rows in sorted(protein.groupby("seq_len"), key=lambda item: item[0])
+    ]
+
+
+def _protein_difference(protein: pd.DataFrame) -> list[dict]:
+    """The Performer and the transformer at each length where both ran."""
+    return [
+        {
+            "seq_len": f"{length:,}",
+            "performer": _percent(means["performer"]),
+            "transformer": _percent(means["transformer"]),
+            "points": f"{100 * (means['performer'] - means['transformer']):+.1f}",
+        }
+        for length, means in _by_length(protein)
+        if {"performer", "transformer"} <= set(means)
+    ]
 
 
 UNIFORM_FORMATS = {
@@ -238,22 +249,27 @@ UNIFORM_FORMATS = {
 }
 
 
-def _protein_controls(protein: pd.DataFrame, config: dict) -> dict | None:
-    """The protein controls' mean accuracy and whether each is at chance
-    (AT_CHANCE or below); the local control's field from the config."""
-    means = dict(zip(protein["model"], protein["mean"]))
-    if not set(PROTEIN_CONTROLS) <= set(means):
-        return None
+def _protein_controls(protein: pd.DataFrame, config: dict) -> list[dict]:
+    """Per length, the protein controls' mean accuracy and whether each is at
+    chance (AT_CHANCE or below); the local control's field from the config."""
     local = config.get("models", {}).get("protein_local")
-    above = [MODEL_NAMES[m] for m in PROTEIN_CONTROLS if means[m] > AT_CHANCE]
-    return {
-        "bag": _percent(means["protein_bag"]),
-        "local": _percent(means["protein_local"]),
-        "field": conv_field(local) if local else "?",
-        "separation": _protein_task(config.get("protein", {}))["gap"],
-        "above": " and the ".join(above),
-        "verb": "solve" if len(above) > 1 else "solves",
-    }
+    controls = []
+    for length, means in _by_length(protein):
+        if not set(PROTEIN_CONTROLS) <= set(means):
+            continue
+        above = [MODEL_NAMES[m] for m in PROTEIN_CONTROLS if means[m] > AT_CHANCE]
+        controls.append(
+            {
+                "seq_len": f"{length:,}",
+                "bag": _percent(means["protein_bag"]),
+                "local": _percent(means["protein_local"]),
+                "field": conv_field(local) if local else "?",
+                "separation": _protein_task(config.get("protein", {}))["gap"],
+                "above": " and the ".join(above),
+                "verb": "solve" if len(above) > 1 else "solves",
+            }
+        )
+    return controls
 
 
 def _protein_task(protein: dict) -> dict:
@@ -265,17 +281,22 @@ def _protein_task(protein: dict) -> dict:
     except (KeyError, TypeError):
         array = gap = "?"
     bands = {key: "–".join(map(str, protein[key])) if key in protein else "?" for key in ("near", "far")}
-    return {"seq_len": protein.get("seq_len", "?"), **bands, "array": array, "gap": gap}
+    lengths = [f"{length:,}" for length in sorted(protein.get("seq_lens", []))]
+    listed = " and ".join([", ".join(lengths[:-1]), lengths[-1]] if len(lengths) > 1 else lengths) or "?"
+    return {"seq_len": listed, **bands, "array": array, "gap": gap}
 
 
 DRAW_FORMATS = {"mean": _percent, "sd": _fmt("{:.3f}"), "min": _percent, "max": _percent}
 
 
-def _performer_vs_exact(comparison: dict | None) -> dict | None:
-    if comparison is None:
-        return None
-    points = {key: f"{100 * comparison[key]:+.1f}" for key in ("difference", "low", "high")}
-    return {**comparison, **points, "margin": f"{100 * comparison['margin']:.0f}"}
+def _performer_vs_exact(comparisons: list[dict]) -> list[dict]:
+    """aggregate.performer_vs_exact_by_length in points, for the page."""
+    shown = []
+    for comparison in comparisons:
+        points = {key: f"{100 * comparison[key]:+.1f}" for key in ("difference", "low", "high")}
+        margin = f"{100 * comparison['margin']:.0f}"
+        shown.append({**comparison, **points, "seq_len": f"{comparison['seq_len']:,}", "margin": margin})
+    return shown
 
 
 def page_context(
