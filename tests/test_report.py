@@ -669,6 +669,28 @@ def test_accuracy_figure_has_a_panel_per_window_and_marks_the_local_reach(run):
     assert "training window" in labels and any(label.startswith("global-pooling CNN") for label in labels)
 
 
+def test_distances_at_enformer_scale_read_in_kb_with_both_cnn_reaches_marked():
+    """Windows of 1-5 kb and 50-60 kb, a local CNN of 1,001 bp and a dilated
+    CNN of 40,961 bp: ticks, titles and legend in kb, both reaches on the axis."""
+    rows = []
+    for low, high in ((1000, 5000), (50000, 60000)):
+        for model in ("cnn", "cnn_dilated", "enformer"):
+            for centre in range(500, 70000, 5000):
+                rows.append((model, 1, centre, 8, 0.5, centre - 500, centre + 499, low, high))
+    binned = pd.DataFrame(rows, columns=aggregate.BY_DISTANCE_COLUMNS)
+    figure = figures.accuracy_vs_distance(binned, pd.DataFrame(), {"cnn": 1001, "cnn_dilated": 40961})
+    panels = [axis for axis in figure.axes if axis.get_visible()]
+    assert [axis.get_title() for axis in panels] == ["trained on 1–5 kb", "trained on 50–60 kb"]
+    assert panels[0].get_xlabel() == "enhancer distance from the promoter centre (kb)"
+    figure.canvas.draw()
+    ticks = [tick.get_text() for tick in panels[0].get_xticklabels() if tick.get_text()]
+    assert "20" in ticks and "20000" not in ticks
+    reaches = [line.get_xdata()[0] for line in panels[0].get_lines() if line.get_linestyle() == "--"]
+    assert sorted(reaches) == [500.5, 20480.5]
+    labels = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert "local CNN's reach (½ of 1 kb)" in labels and "dilated CNN's reach (½ of 41 kb)" in labels
+
+
 def test_figures_survive_empty_tables(tmp_path):
     empty = pd.DataFrame()
     no_runs = pd.DataFrame(columns=["model", "distance_min_bp", "test_accuracy"])

@@ -80,8 +80,26 @@ def _empty(axis, message: str) -> None:
     axis.set_yticks([])
 
 
+KB_FROM_BP = 2000  # distances read in kb from this many bp on (Enformer's scale: 1-100 kb)
+
+
 def _window_text(low, high) -> str:
+    if high >= KB_FROM_BP:
+        return f"{_kb(low)}–{_kb(high)} kb"
     return f"{int(low)}–{int(high)} bp"
+
+
+def _kb(bp) -> str:
+    return f"{bp / 1000:.3g}" if bp < 100_000 else f"{bp / 1000:.0f}"
+
+
+def _distance_axis(axis, x_max: float) -> None:
+    """The x axis of enhancer distances: in kb when they reach KB_FROM_BP."""
+    if x_max >= KB_FROM_BP:
+        axis.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda bp, _: _kb(bp)))
+        axis.set_xlabel("enhancer distance from the promoter centre (kb)")
+    else:
+        axis.set_xlabel("enhancer distance from the promoter centre (bp)")
 
 
 def _chance(axis, with_label: bool = True) -> None:
@@ -137,7 +155,8 @@ def accuracy_vs_distance(binned: pd.DataFrame, runs: pd.DataFrame, receptive_fie
             if not field:
                 continue
             half = field / 2
-            label = f"{_label(model)}'s reach (½ of {field} bp)" if first else None
+            shown = f"{_kb(field)} kb" if x_max >= KB_FROM_BP else f"{field} bp"
+            label = f"{_label(model)}'s reach (½ of {shown})" if first else None
             if half <= x_max:
                 axis.axvline(half, color=COLOURS.get(model), linestyle="--", lw=1.1, label=label)
             elif first:  # off the axis: say so in the legend rather than squash the distances
@@ -145,7 +164,7 @@ def accuracy_vs_distance(binned: pd.DataFrame, runs: pd.DataFrame, receptive_fie
         axis.set_title(f"trained on {_window_text(low, high)}", fontsize=9)
         axis.set_xlim(0, x_max)
         axis.set_ylim(0.3, 1.03)
-        axis.set_xlabel("enhancer distance from the promoter centre (bp)")
+        _distance_axis(axis, x_max)
     axes[0].set_ylabel("accuracy on held-out distances")
     figure.legend(loc="upper center", ncol=3, fontsize=7.5, bbox_to_anchor=(0.5, 1.0))
     rows = -(-len(windows) // 3)
