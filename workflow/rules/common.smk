@@ -1,5 +1,6 @@
 # Config validation, wildcard constraints, target lists and input functions.
 # Rule files stay declarative; everything computed lives here.
+import functools
 import json
 import sys
 from pathlib import Path
@@ -63,7 +64,12 @@ def script_code(script, *modules):
     imports through the source), plus those of ``modules`` (dotted names) that
     it loads by name at run time: listed as inputs so that an edit to any of
     them reruns the jobs that ran it."""
-    return library_closure(SCRIPTS, f"{SCRIPTS}/{script}.py", *modules)
+    return list(_closure(script, modules))
+
+
+@functools.cache  # parsed once per run, not once per job of a rule with a per-job list
+def _closure(script, modules):
+    return tuple(library_closure(SCRIPTS, f"{SCRIPTS}/{script}.py", *modules))
 
 
 def model_module(model):
