@@ -827,6 +827,20 @@ def test_a_protein_length_sweep_is_reported_per_length(tmp_path):
     assert "Over random-feature draws, at 256 residues." in page
     numbers = pd.read_csv(out / "figures" / "headline_numbers.tsv", sep="\t").set_index("key")
     assert numbers.loc["performer_accuracy", "value"] == pytest.approx(0.90)  # at 256, a point below 128's
+    # the sweep's figure: one line per model through both lengths, the Performer's point lower at 256
+    figure = figures.protein_by_length(protein)
+    accuracy_axis = figure.axes[0]
+    assert [tick.get_text() for tick in accuracy_axis.get_xticklabels()] == ["128", "256"]
+    lines = {bars.get_label(): bars.lines[0] for bars in accuracy_axis.containers}  # errorbar: mean line
+    performer_line = lines["Performer (FAVOR+)"]
+    assert list(performer_line.get_xdata()) == [128, 256]
+    assert performer_line.get_ydata()[0] - performer_line.get_ydata()[1] == pytest.approx(0.01)
+    assert "bag-of-k-mers control" in lines and "local CNN control" in lines
+    # the learning curves tell the lengths apart: a line style and a label each
+    curves = figures.learning_curves(report.tables.curves.query("task == 'protein'"), ["performer"])
+    labels = [text.get_text() for text in curves.axes[0].get_legend().get_texts()]
+    assert "128 residues, seed 1" in labels and "256 residues, seed 3" in labels
+    assert {line.get_linestyle() for line in curves.axes[0].get_lines()} == {"-", "--"}
 
 
 def test_accuracy_by_distance_and_controls_are_written_beside_the_summary(run, tmp_path):

@@ -110,6 +110,13 @@ rule report:
             subcategory="Training",
             labels={"figure": "validation accuracy per epoch", "models": "four DNA models"},
         ),
+        protein_by_length=report(
+            "results/report/figures/protein_by_length.png",
+            caption="../report/protein_by_length.rst",
+            category="Protein",
+            subcategory="Length sweep",
+            labels={"figure": "accuracy and training time vs length", "models": "protein models and controls"},
+        ),
         protein_learning_curves=report(
             "results/report/figures/learning_curves_protein.png",
             caption="../report/learning_curves.rst",

@@ -113,6 +113,7 @@ def draw_figures(tables: Tables, folder: Path) -> dict[str, Path]:
         "contributions": figures.contributions(tables.profiles, tables.spans, tables.receptive_fields, tables.seq_len),
         "attention": figures.centre_attention(tables.attention, tables.spans, tables.seq_len),
         "motifs": figures.motif_logos(tables.motif_logos),
+        "protein_by_length": figures.protein_by_length(tables.protein),
         "learning_curves_protein": figures.learning_curves(curves[curves["task"] == "protein"], PROTEIN_MODELS),
         "approximation": figures.approximation(tables.approximation),
         "attention_scaling": figures.scaling(tables.scaling, tables.time_fits, tables.memory_fits, tables.crossover),

@@ -28,10 +28,14 @@ COLOURS = {
     "enformer": "#1b9e77",
     "performer": "#7570b3",
     "transformer": "#e7298a",
+    "protein_bag": "#737373",
+    "protein_local": "#bdbdbd",
 }
 METHOD_COLOURS = {"favor": "#7570b3", "exact": "#e7298a", "orthogonal": "#1b9e77", "iid": "#d95f02"}
 METHOD_NAMES = {"favor": "FAVOR+", "exact": "exact (SDPA)", "orthogonal": "orthogonal features", "iid": "iid features"}
-MARKERS = {"cnn": "s", "cnn_dilated": "D", "cnn_global": "v", "enformer": "o"}  # equal accuracies stay visible
+# equal accuracies stay visible
+MARKERS = {"cnn": "s", "cnn_dilated": "D", "cnn_global": "v", "enformer": "o"}
+MARKERS |= {"performer": "o", "transformer": "s", "protein_bag": "v", "protein_local": "^"}
 ELEMENT_COLOURS = {"promoter": "#4d4d4d", "enhancer": "#e6ab02"}
 # the controls of tbio.train.controls, in reading order
 CONTROL_COLOURS = {
@@ -236,6 +240,12 @@ def learning_curves(curves: pd.DataFrame, models: list[str]):
     palette = plt.get_cmap("viridis")
     colour_of = {w: palette(i / max(len(windows) - 1, 1) * 0.9) for i, w in enumerate(windows)}
     seeds = sorted(curves["seed"].unique()) if len(curves) else []
+    # a protein length sweep (data sets l<length>): one line style per length
+    datasets = set(curves["dataset"]) if "dataset" in curves else set()
+    lengths = sorted(
+        (d for d in datasets if isinstance(d, str) and d[:1] == "l" and d[1:].isdigit()), key=lambda d: int(d[1:])
+    )
+    style_of = {d: ("-", "--", ":", "-.")[i % 4] for i, d in enumerate(lengths)} if len(lengths) > 1 else {}
     for column, model in enumerate(models):
         rows = curves[curves["model"] == model] if len(curves) else curves
         top, bottom = axes[0, column], axes[1, column]
@@ -250,11 +260,14 @@ def learning_curves(curves: pd.DataFrame, models: list[str]):
             if pd.isna(dataset) or dataset not in colour_of:  # protein runs, the user's DNA: a shade per seed
                 shade = 0.45 + 0.55 * seeds.index(seed) / max(len(seeds) - 1, 1)
                 colour, label = matplotlib.colors.to_rgba(COLOURS.get(model, "grey"), shade), f"seed {seed}"
+                if dataset in style_of:
+                    label = f"{int(dataset[1:]):,} residues, seed {seed}"
             else:
                 first = run.iloc[0]
                 colour, label = colour_of[dataset], _window_text(first["distance_min_bp"], first["distance_max_bp"])
-            top.plot(run["epoch"], run["val_loss"], color=colour, lw=1, alpha=0.8, label=label)
-            bottom.plot(run["epoch"], run["val_accuracy"], color=colour, lw=1, alpha=0.8)
+            style = style_of.get(dataset, "-")
+            top.plot(run["epoch"], run["val_loss"], color=colour, lw=1, alpha=0.8, label=label, linestyle=style)
+            bottom.plot(run["epoch"], run["val_accuracy"], color=colour, lw=1, alpha=0.8, linestyle=style)
             best = run[run["epoch"] == run["best_epoch"]]
             bottom.scatter(best["epoch"], best["val_accuracy"], color=colour, s=12, zorder=3)
         top.set_title(_label(model))
@@ -267,6 +280,38 @@ def learning_curves(curves: pd.DataFrame, models: list[str]):
         unique = dict(zip(labels, handles))
         title = "training window" if windows else None
         top.legend(unique.values(), unique.keys(), fontsize=7, title=title, title_fontsize=7)
+    figure.tight_layout()
+    return figure
+
+
+def protein_by_length(protein: pd.DataFrame):
+    """The protein length sweep: test accuracy (mean over seeds, the seeds'
+    range as a bar) and mean training time against sequence length, one line
+    per model. ``protein``: aggregate.by_model's table (model, seq_len, mean,
+    min, max, train_seconds_mean)."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    if protein.empty:
+        _empty(left, "no protein runs")
+        _empty(right, "")
+        return figure
+    lengths = sorted(protein["seq_len"].unique())
+    _chance(left)
+    for model in _ordered(protein["model"].unique()):
+        rows = protein[protein["model"] == model].sort_values("seq_len")
+        style = dict(color=COLOURS.get(model, "grey"), marker=MARKERS.get(model, "o"), ms=4, lw=1.4)
+        errors = [rows["mean"] - rows["min"], rows["max"] - rows["mean"]]
+        left.errorbar(rows["seq_len"], rows["mean"], yerr=errors, capsize=3, label=_label(model), **style)
+        right.plot(rows["seq_len"], rows["train_seconds_mean"], **style)
+    for axis in (left, right):
+        axis.set_xscale("log", base=2)
+        axis.set_xticks(lengths, [f"{length:,}" for length in lengths])
+        axis.minorticks_off()
+        axis.set_xlabel("protein length (residues)")
+    left.set_ylim(0.3, 1.03)
+    left.set_ylabel("test accuracy (seeds: mean, range)")
+    right.set_yscale("log")
+    right.set_ylabel("training time per job (s, mean over seeds)")
+    left.legend(fontsize=7.5, loc="lower left")
     figure.tight_layout()
     return figure
 

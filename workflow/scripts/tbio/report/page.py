@@ -33,6 +33,11 @@ FIGURES = {
     "contributions": ("DNA", "gradient times input along the sequence", "contributions"),
     "attention": ("DNA", "attention from the centre bin of the Enformer-style model", "attention"),
     "motifs": ("DNA", "discovered patterns beside their best JASPAR match, per model and data set", "motifs"),
+    "protein_by_length": (
+        "Protein",
+        "protein test accuracy and training time against sequence length, per model",
+        "protein_by_length",
+    ),
     "learning_curves_protein": (
         "Protein",
         "validation loss and accuracy per epoch of the protein models",
@@ -162,6 +167,12 @@ def run_facts(name: str, t: Tables) -> dict:
             ),
             "windows": _window_list(t.summary[t.summary["task"] == "dna"]),
             "seq_len": t.seq_len,
+        }
+    if name == "protein_by_length":
+        lengths = sorted(t.protein["seq_len"].unique()) if len(t.protein) else []
+        return {
+            "lengths": ", ".join(f"{length:,}" for length in lengths),
+            "seeds": int(t.protein["n_seeds"].max()) if len(t.protein) else 0,
         }
     if name == "controls":
         return {"seeds": int(t.controls["seed"].nunique()) if len(t.controls) else 0}
