@@ -294,6 +294,31 @@ def test_a_diverging_run_fails_instead_of_writing_nan_results(tmp_path):
     assert not (tmp_path / "metrics.json").exists()
 
 
+def test_training_steps_leave_their_losses_on_the_device(monkeypatch):
+    """No host sync per step (a GPU would wait on each .item() of a loss):
+    the loop reads its step losses once an epoch, stacked. Counted: .item()
+    on a tensor in the autograd graph, as the step loss is (the optimiser's
+    own step counters and the validation loss are not)."""
+    calls = []
+    item = torch.Tensor.item
+    monkeypatch.setattr(torch.Tensor, "item", lambda self: calls.append(self.grad_fn is not None) or item(self))
+    make_deterministic(0, 1)
+    model, _ = build_model("cnn", {"channels": 8, "dilations": [1, 2]}, 128, 4)
+    config = TrainConfig(epochs=2, batch_size=16, seed=0, min_epochs=2, patience=5)
+    result = fit(model, arrays(400, 1), arrays(64, 2), config, torch.device("cpu"), log=lambda s: None)
+    assert len(result.history) == 2  # 25 steps an epoch
+    assert sum(calls) == 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA")
+def test_a_training_set_that_fits_moves_to_the_gpu_once():
+    from tbio.train.loop import on_device
+
+    x = torch.zeros(16, 8, dtype=torch.uint8)
+    assert on_device(x, torch.device("cuda")).is_cuda and torch.equal(on_device(x, torch.device("cuda")).cpu(), x)
+    assert on_device(x, torch.device("cpu")) is x
+
+
 def test_ops_without_a_deterministic_kernel_are_named_and_other_warnings_pass():
     with pytest.warns(UserWarning, match="unrelated"), nondeterministic_ops() as found:
         for op in ("index_add_cuda_", "scatter_add_cuda_kernel", "index_add_cuda_"):

@@ -262,12 +262,15 @@ def fit(
             log(f"ignoring {resume_path}: it belongs to other data or settings; training starts afresh")
     resumed_from = start_epoch - 1
 
+    x_train, y_train = on_device(x_train, device), on_device(y_train, device)
     for epoch in range(start_epoch, config.epochs + 1):
         if may_stop(config, epoch, bad_epochs, history):
             break
         started = time.perf_counter()
         model.train()
-        total, count = 0.0, 0
+        # each step's loss stays on the device until the epoch ends: no host
+        # sync per step, so a GPU never waits for the Python loop
+        losses, sizes = [], []
         for idx in _batches(len(x_train), config.batch_size, shuffle):
             xb = x_train[idx].to(device).float()
             yb = y_train[idx].to(device).float()
@@ -277,14 +280,19 @@ def fit(
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
-            step_loss = loss.item()
+            losses.append(loss.detach())
+            sizes.append(len(idx))
+        step_losses = torch.stack(losses).tolist()
+        for batch, step_loss in enumerate(step_losses, start=1):
             if not math.isfinite(step_loss):
                 raise FloatingPointError(
-                    f"training diverged: the loss is {step_loss} at epoch {epoch}, batch {count // config.batch_size + 1} "
+                    f"training diverged: the loss is {step_loss} at epoch {epoch}, batch {batch} "
                     f"with lr {config.lr} and weight_decay {config.weight_decay}; expected a finite loss (lower lr)"
                 )
-            total += step_loss * len(idx)
-            count += len(idx)
+        total, count = 0.0, 0
+        for step_loss, size in zip(step_losses, sizes):  # summed as before, in Python floats
+            total += step_loss * size
+            count += size
         scores = evaluate(model, *val, config.batch_size, device)
         elapsed += time.perf_counter() - started
         history.append(
@@ -327,6 +335,20 @@ def fit(
             )
     model.load_state_dict(best_state)
     return FitResult(best_state, best_epoch, history, elapsed, resumed_from)
+
+
+# the share of a GPU's free memory a training set may take there
+DEVICE_DATA_SHARE = 0.25
+
+
+def on_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``tensor`` on a GPU when it takes at most DEVICE_DATA_SHARE of the free
+    memory there (batches are then drawn without a host-to-device copy), else
+    where it is; on the CPU always where it is. The values are the same."""
+    if device.type != "cuda":
+        return tensor
+    free, _ = torch.cuda.mem_get_info(device)
+    return tensor.to(device) if tensor.numel() * tensor.element_size() <= DEVICE_DATA_SHARE * free else tensor
 
 
 def load_arrays(x_path: str | os.PathLike, y_path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
