@@ -203,3 +203,36 @@ def test_fasta_errors_name_the_exact_line(tmp_path, fasta, labels, message):
     (tmp_path / "l.tsv").write_text(labels or "id\tlabel\nr1\t0\nr2\t1\nr3\t1\n")
     with pytest.raises(InputDataError, match=f"f\\.fasta, {re.escape(message)}"):
         read_labelled_fasta(tmp_path / "f.fasta", tmp_path / "l.tsv", seq_len=4 if "seq_len" in message else None)
+
+
+@pytest.mark.parametrize("length", [1, 59, 60, 61, 131, 1000])
+def test_the_fasta_writer_writes_biopythons_bytes(tmp_path, length):
+    """write_fasta's numpy path (equal-length records) against Biopython's
+    own FASTA writer: the same file, byte for byte, whatever the length's
+    place against the 60-letter lines; headers with and without a
+    description, and one that starts with the id."""
+    from dataclasses import dataclass
+
+    from Bio import SeqIO
+    from Bio.Seq import Seq
+    from Bio.SeqRecord import SeqRecord
+
+    from tbio.data.fasta import write_fasta
+
+    @dataclass
+    class Record:
+        id: str
+        seq: str
+        description: str
+
+    records = [Record(f"s{i}", ("ACGTN" * 400)[i : i + length], f"label={i % 2} d=5") for i in range(300)]
+    records[3].description, records[4].description = "", "s4 starts with its id"
+    write_fasta(records, tmp_path / "ours.fasta")
+    SeqIO.write(
+        (SeqRecord(Seq(r.seq), id=r.id, description=r.description) for r in records), tmp_path / "bio.fasta", "fasta"
+    )
+    assert (tmp_path / "ours.fasta").read_bytes() == (tmp_path / "bio.fasta").read_bytes()
+    # records of unequal length take Biopython's writer itself
+    records[0].seq += "A"
+    write_fasta(records, tmp_path / "mixed.fasta")
+    assert [len(r.seq) for r in SeqIO.parse(tmp_path / "mixed.fasta", "fasta")][:2] == [length + 1, length]

@@ -4,7 +4,7 @@ tasks have their own tests: test_pairs.py (DNA), test_spacing.py (protein)."""
 import numpy as np
 import pytest
 
-from tbio.data.simulate import SimulationError, assert_disjoint, split_seed
+from tbio.data.simulate import SimulationError, assert_disjoint, quaternary_draws, split_seed
 from tbio.data.spacing import simulate_spacing
 
 
@@ -26,3 +26,16 @@ def test_split_seeds_differ_and_splits_do_not_overlap():
     assert not ({r.seq for r in splits["train"]} & {r.seq for r in splits["test"]})
     with pytest.raises(SimulationError, match="repeats a sequence"):
         assert_disjoint({"train": splits["train"], "test": splits["train"][:1]})
+
+
+@pytest.mark.parametrize("earlier", [0, 1, 2, 5])
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 1001])
+def test_quaternary_draws_are_numpys_draws_and_leave_the_same_state(earlier, count):
+    """The fast DNA background draw equals rng.integers(0, 4, count), and the
+    generator goes on exactly as numpy's would (a 32-bit half may be pending)."""
+    ours, numpys = np.random.default_rng(earlier), np.random.default_rng(earlier)
+    for rng in (ours, numpys):
+        rng.integers(0, 4, earlier)  # an odd count leaves a pending half
+    assert np.array_equal(quaternary_draws(ours, count), numpys.integers(0, 4, count))
+    assert np.array_equal(ours.integers(0, 4, 7), numpys.integers(0, 4, 7))
+    assert np.array_equal(ours.random(3), numpys.random(3))

@@ -9,7 +9,8 @@ collect this folder.
     .venv/bin/python tests/benchmarks/run.py --pipeline        # + part 4, the whole pipeline (~20+ min)
     .venv/bin/python tests/benchmarks/run.py --parts dag --pipeline-config config/test.yaml
 
-Parts: encoding (1), attention (2), training (3), pipeline (4, opt-in), dag (5).
+Parts: encoding (1), attention (2), training (3), pipeline (4, opt-in), dag (5),
+data (6: simulation, FASTA writing and encoding at 131,072 bp).
 Timings on a busy machine are inflated: the machine table records the load
 average at the start; run on a quiet machine for numbers worth quoting.
 """
@@ -26,7 +27,7 @@ import pandas as pd
 import harness
 from harness import ROOT, save
 
-PARTS = ("encoding", "attention", "training", "dag", "pipeline")
+PARTS = ("encoding", "attention", "training", "dag", "data", "pipeline")
 
 
 def arguments() -> argparse.Namespace:
@@ -72,6 +73,11 @@ def targets(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
             f"{ours['speedup_vs_python_loop']:.0f}x",
             ours["speedup_vs_python_loop"] >= 20,
         )
+    data = results.get("data")
+    if data is not None:
+        for row in data.itertuples():
+            if row.step in ("simulate_pairs", "write_records", "write_encoded"):
+                add(f"{row.step} >= 200 Mbp/s at 131 kb", f"{row.mbp_per_s:.0f} Mbp/s", row.mbp_per_s >= 200)
     attention = results.get("attention")
     if attention is not None and "ms_fwd_bwd" in attention:  # the GPU table
         by = attention.pivot(index="seq_len", columns="method", values="ms_fwd_bwd")
@@ -130,6 +136,10 @@ def main() -> None:
 
         records = args.records or (10_000 if args.quick else 100_000)
         results["encoding"] = bench_encoding.run(out, records, subset=max(100, records // 50), repeats=5)
+    if "data" in args.parts:
+        import bench_data
+
+        results["data"] = bench_data.run(out, records=10 if args.quick else 100)
     if "attention" in args.parts:
         import bench_attention
 

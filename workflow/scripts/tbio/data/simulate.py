@@ -22,7 +22,42 @@ def split_seed(base_seed: int, split: str, *stream: int) -> np.random.SeedSequen
 
 def _random_letters(rng: np.random.Generator, alphabet: str, n: int, length: int) -> np.ndarray:
     letters = np.frombuffer(alphabet.encode(), dtype=np.uint8)
+    if len(alphabet) == 4 and isinstance(rng.bit_generator, np.random.PCG64) and np.little_endian:
+        return letters[quaternary_draws(rng, n * length).reshape(n, length)]
     return letters[rng.integers(0, len(alphabet), size=(n, length))]
+
+
+def quaternary_draws(rng: np.random.Generator, count: int) -> np.ndarray:
+    """``rng.integers(0, 4, count)`` as uint8, the same values and the same
+    generator state after, at about 5x the speed (the DNA background at
+    Enformer's scale: 2,000 x 131 kb).
+
+    How numpy draws them (Lemire's method on 32-bit words, numpy's
+    distributions.c): each value takes the next 32-bit word of the bit
+    generator, x, and returns (x * 4) >> 32, the top two bits of x, with no
+    rejection, since 2**32 is a multiple of 4. PCG64 hands out a 64-bit word
+    as two 32-bit ones, low half first, and keeps the high half for the next
+    call (its ``has_uint32`` state). Here the words come 64 bits at a time
+    from ``random_raw``, and the half numpy would keep is kept the same way.
+    A test compares both on many generator states."""
+    bitgen = rng.bit_generator
+    out = np.empty(count, dtype=np.uint8)
+    state = bitgen.state
+    start = 0
+    if count and state["has_uint32"]:
+        out[0], start = state["uinteger"] >> 30, 1
+        state["has_uint32"], state["uinteger"] = 0, 0
+        bitgen.state = state
+    remaining = count - start
+    raw = bitgen.random_raw((remaining + 1) // 2)
+    # little-endian: each 64-bit word's low 32-bit half, then its high half;
+    # byte 3 of each half holds its top two bits (>> 6), one pass, no temporaries
+    np.right_shift(raw.view(np.uint8)[3::4][:remaining], 6, out=out[start:])
+    if remaining % 2:  # the last word's high half waits for the next draw, as in numpy
+        state = bitgen.state
+        state["has_uint32"], state["uinteger"] = 1, int(raw[-1] >> np.uint64(32))
+        bitgen.state = state
+    return out
 
 
 def _balanced_labels(rng: np.random.Generator, n: int) -> np.ndarray:
