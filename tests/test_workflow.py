@@ -2,6 +2,7 @@
 the default config's DAG, lint and format, and our FASTA checked by samtools."""
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,8 @@ import pandas as pd
 import pytest
 from Bio import SeqIO
 
-from conftest import ROOT, run_snakemake
+from conftest import ROOT, copy_workflow, run_snakemake
+from tbio.report.build import FIGURES
 from tbio.resources import RULES  # every rule with a memory estimate
 
 
@@ -154,3 +156,40 @@ def test_toy_data_is_bit_identical_to_the_recorded_digests(test_run):
     )
     checked = subprocess.run(["sha256sum", "--check", "--quiet", str(TOY_DIGESTS)], cwd=test_run)
     assert checked.returncode == 0
+
+
+def test_enformer_scale_config_plans_the_whole_experiment():
+    """config/enformer_scale.yaml (262,144 bp, windows to 64 kb) validates and
+    plans every job; memory_limit_mb stands for the GPU machine's 128 GB."""
+    result = run_snakemake(
+        ROOT,
+        *("-n", "--forceall", "--nolock", "--quiet", "rules", "--configfile", "config/enformer_scale.yaml"),
+        *("--config", "memory_limit_mb=120000"),
+    )
+    jobs = dict(line.split() for line in result.stdout.splitlines() if re.fullmatch(r"\w+ +\d+", line.strip()))
+    assert jobs["simulate_dna"] == "4" and jobs["train_enformer"] == "12" and jobs["train_cnn_dilated"] == "12"
+
+
+def test_the_reduced_enformer_scale_copy_runs_end_to_end_on_the_cpu(tmp_path):
+    """The same config scaled down to 16,384 bp (config/enformer_scale_ci.yaml
+    over it): every rule runs on two CPU cores, with 128 bp bins, the dilated
+    CNN's field between the two windows and a distance axis in kb."""
+    workdir = copy_workflow(tmp_path / "scale")
+    files = ["config/enformer_scale.yaml", "config/enformer_scale_ci.yaml"]
+    run_snakemake(workdir, "--cores", "2", "--configfile", *files)
+    summary = pd.read_csv(workdir / "results/report/summary.tsv", sep="\t")
+    dna = summary[summary["task"] == "dna"]
+    assert sorted(set(zip(dna["model"], dna["distance_min_bp"]))) == [
+        (model, low) for model in ("cnn", "cnn_dilated", "cnn_global", "enformer") for low in (500, 3000)
+    ]
+    assert (dna["seq_len"] == 16384).all()
+    fields = dna.groupby("model")["receptive_field_bp"].first().to_dict()
+    assert fields == {"cnn": 139, "cnn_dilated": 2438, "cnn_global": 16384, "enformer": 16384}
+    attention = pd.read_csv(next((workdir / "results/models/dna").glob("*/enformer/seed1/attention.tsv")), sep="\t")
+    assert attention["bin"].nunique() == 16384 // 128
+    binned = pd.read_csv(workdir / "results/report/accuracy_by_distance.tsv", sep="\t")
+    assert (
+        binned["distance_max_bp"].max() > 3000 and (binned["distance_max_bp"] - binned["distance_min_bp"]).max() < 512
+    )
+    page = (workdir / "results/report/report.html").read_text()
+    assert page.count('<img src="data:image/png;base64,') == len(FIGURES)

@@ -87,8 +87,9 @@ def _empty(axis, message: str) -> None:
 KB_FROM_BP = 2000  # distances read in kb from this many bp on (Enformer's scale: 1-100 kb)
 
 
-def _window_text(low, high) -> str:
-    if high >= KB_FROM_BP:
+def _window_text(low, high, in_kb: bool | None = None) -> str:
+    """A training window's text, in kb when ``in_kb`` (by default: when it reaches KB_FROM_BP)."""
+    if in_kb if in_kb is not None else high >= KB_FROM_BP:
         return f"{_kb(low)}–{_kb(high)} kb"
     return f"{int(low)}–{int(high)} bp"
 
@@ -165,7 +166,7 @@ def accuracy_vs_distance(binned: pd.DataFrame, runs: pd.DataFrame, receptive_fie
                 axis.axvline(half, color=COLOURS.get(model), linestyle="--", lw=1.1, label=label)
             elif first:  # off the axis: say so in the legend rather than squash the distances
                 axis.plot([], [], color=COLOURS.get(model), linestyle="--", lw=1.1, label=f"{label}: beyond the axis")
-        axis.set_title(f"trained on {_window_text(low, high)}", fontsize=9)
+        axis.set_title(f"trained on {_window_text(low, high, x_max >= KB_FROM_BP)}", fontsize=9)
         axis.set_xlim(0, x_max)
         axis.set_ylim(0.3, 1.03)
         _distance_axis(axis, x_max)
