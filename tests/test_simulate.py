@@ -28,11 +28,13 @@ def test_split_seeds_differ_and_splits_do_not_overlap():
         assert_disjoint({"train": splits["train"], "test": splits["train"][:1]})
 
 
+@pytest.mark.parametrize("chunk", [3, 2**20])  # 64-bit words a chunk: many chunks, one
 @pytest.mark.parametrize("earlier", [0, 1, 2, 5])
-@pytest.mark.parametrize("count", [0, 1, 2, 3, 1001])
-def test_quaternary_draws_are_numpys_draws_and_leave_the_same_state(earlier, count):
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 6, 7, 1001])
+def test_quaternary_draws_are_numpys_draws_and_leave_the_same_state(monkeypatch, chunk, earlier, count):
     """The fast DNA background draw equals rng.integers(0, 4, count), and the
     generator goes on exactly as numpy's would (a 32-bit half may be pending)."""
+    monkeypatch.setattr("tbio.data.simulate.RAW_CHUNK", chunk)
     ours, numpys = np.random.default_rng(earlier), np.random.default_rng(earlier)
     for rng in (ours, numpys):
         rng.integers(0, 4, earlier)  # an odd count leaves a pending half
