@@ -235,7 +235,7 @@ def test_snakemake_refuses_a_config_whose_jobs_cannot_fit_in_memory(tmp_path):
     result = run_snakemake(workdir, "--cores", "1", "--configfile", "config/test.yaml", *huge, check=False)
     assert result.returncode != 0
     out = result.stdout + result.stderr
-    assert "config keys dna.n_train (50000000) and dna.seq_len (256) make each simulate_dna job need about" in out
+    assert "config keys dna.n_train (50000000) and dna.seq_len (256) make each encode_onehot job need about" in out
     assert "raise memory_limit_mb" in out
     assert not (workdir / "results").exists() and not (workdir / "data").exists()
     # a cluster with bigger nodes: say so, and the same config is planned

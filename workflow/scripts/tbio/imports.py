@@ -48,19 +48,14 @@ def _imported(root: Path, file: Path) -> list[str]:
             if node.level:
                 if not in_library:
                     continue
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                module = ".".join(base + ([node.module] if node.module else []))
+                parts = package.split(".")  # level 1: this package, 2: its parent, ...
+                module = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
             names.append(module)
             # `from tbio.data import spacing`: a submodule, when one has that name
             names += [f"{module}.{alias.name}" for alias in node.names]
-    found = []
-    for name in names:
-        if name.split(".")[0] != PACKAGE:
-            continue
-        parts = name.split(".")
-        found += [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    found = [prefix for name in names if name.split(".")[0] == PACKAGE for prefix in _prefixes(name)]
     return [name for name in dict.fromkeys(found) if module_file(root, name) is not None]
 
 
@@ -89,5 +84,6 @@ def library_closure(root: Path | str, *starts: Path | str) -> list[str]:
 
 
 def _prefixes(dotted: str) -> list[str]:
+    """'tbio.data.spacing' -> ['tbio', 'tbio.data', 'tbio.data.spacing']: every package on the way."""
     parts = dotted.split(".")
     return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]

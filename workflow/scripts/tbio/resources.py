@@ -14,8 +14,8 @@ channels: 4 for DNA, 21 for protein; B batch_size; every term is written out
 in the functions below):
 
 * simulate_*: the three splits' records (Python objects, ~L + 0.6 kB each)
-  plus, for the split being drawn or written, numpy's int64 letter draws
-  (9 bytes per base) or the labels table (~1 kB per record).
+  plus, for the split being drawn or written, its background draws and
+  letters (2 bytes per base) or the labels table (~1 kB per record).
 * encode_onehot: the FASTA (mapped, or decompressed), the (n, L, C) uint8
   one-hot, and per record its id, header and labels row; the fallback reader
   for unusual files also holds every sequence as a string and its codes.
@@ -209,8 +209,9 @@ def _onehot_bytes(config: dict, task: str) -> dict[str, int]:
 
 
 def simulate_bytes(config: dict, task: str) -> int:
-    """Every split's records, plus the split being drawn (int64 letter draws and
-    their uint8 copy for DNA) or written (its labels table). For DNA the
+    """Every split's records, plus the split being drawn (uint8 background
+    draws and their letters for DNA: tbio.data.simulate.quaternary_draws) or
+    written (its labels table). For DNA the
     larger of a window's splits and the held-out-distance set (simulate_dna_probe,
     whose jobs ask for this estimate too)."""
     sizes = {split: int(config[task][f"n_{split}"]) for split in SPLITS}  # simulated: n_* always apply
@@ -218,7 +219,7 @@ def simulate_bytes(config: dict, task: str) -> int:
         sizes = {"probe": int(config["dna"]["n_probe"])}
     length = seq_len(config, task)
     records = sum(n * (length + 49 + RECORD_BYTES) for n in sizes.values())
-    draws = 9 * length if task == "dna" else 0
+    draws = 2 * length if task == "dna" else 0
     largest = max(sizes.values())
     return records + largest * max(draws, TABLE_ROW_BYTES)
 

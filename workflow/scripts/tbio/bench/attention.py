@@ -128,8 +128,7 @@ def capture_qkv(model: torch.nn.Module, x: torch.Tensor, name: str) -> CapturedI
         layer.attend = keep(i, layer.attend)  # an instance attribute, in front of the class's method
     model.eval()
     try:
-        with torch.no_grad():
-            model(x.float())
+        model(x.float())
     finally:
         for layer in layers:
             del layer.attend

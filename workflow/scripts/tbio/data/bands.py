@@ -13,11 +13,10 @@ def length_name(seq_len: int) -> str:
     return f"l{seq_len}"
 
 
-def length_of(name: str) -> int:
-    """'l1024' -> 1024."""
-    if not (name.startswith("l") and name[1:].isdigit()):
-        raise ValueError(f"{name!r} is no protein data set name; expected l<length>, e.g. l1024")
-    return int(name[1:])
+def length_of(name) -> int | None:
+    """'l1024' -> 1024; None for any other data set name (a DNA window, 'user'),
+    as tbio.data.layout.window_of is for windows."""
+    return int(name[1:]) if isinstance(name, str) and name[:1] == "l" and name[1:].isdigit() else None
 
 
 def check_motifs(motif_a: str, motif_b: str, repeats: int) -> None:

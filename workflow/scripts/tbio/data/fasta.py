@@ -71,6 +71,7 @@ def _atomic_path(path: Path) -> Path:
 
 
 FASTA_WRAP = 60  # letters a line, as Biopython's FASTA writer wraps them
+FASTA_BATCH = 256  # records wrapped at once: bounds the extra memory to 256 sequences
 
 
 def fasta_title(record_id: str, description: str) -> str:
@@ -112,9 +113,6 @@ def write_fasta(records: list, path: str | os.PathLike) -> None:
             for record, row in zip(batch, body):
                 handle.write(f">{fasta_title(record.id, record.description)}\n".encode())
                 handle.write(row.data)
-
-
-FASTA_BATCH = 256  # records wrapped at once: bounds the extra memory to 256 sequences
 
 
 def write_records(records: list, fasta_path: str | os.PathLike, labels_path: str | os.PathLike) -> None:

@@ -27,6 +27,9 @@ def _random_letters(rng: np.random.Generator, alphabet: str, n: int, length: int
     return letters[rng.integers(0, len(alphabet), size=(n, length))]
 
 
+RAW_CHUNK = 2**20  # 64-bit words drawn at a time by quaternary_draws
+
+
 def quaternary_draws(rng: np.random.Generator, count: int) -> np.ndarray:
     """``rng.integers(0, 4, count)`` as uint8: the same values and the same
     generator state after, in 1 byte a value instead of numpy's int64 8 (the
@@ -63,9 +66,6 @@ def quaternary_draws(rng: np.random.Generator, count: int) -> np.ndarray:
         state["has_uint32"], state["uinteger"] = 1, int(raw[-1] >> np.uint64(32))
         bitgen.state = state
     return out
-
-
-RAW_CHUNK = 2**20  # 64-bit words drawn at a time by quaternary_draws
 
 
 def _balanced_labels(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ..data.bands import length_of  # noqa: E402
 from .analysis import measured_on  # noqa: E402
 from .findings import LOCAL_MODELS, MODEL_NAMES, inputs_name  # noqa: E402
 
@@ -243,9 +244,7 @@ def learning_curves(curves: pd.DataFrame, models: list[str]):
     seeds = sorted(curves["seed"].unique()) if len(curves) else []
     # a protein length sweep (data sets l<length>): one line style per length
     datasets = set(curves["dataset"]) if "dataset" in curves else set()
-    lengths = sorted(
-        (d for d in datasets if isinstance(d, str) and d[:1] == "l" and d[1:].isdigit()), key=lambda d: int(d[1:])
-    )
+    lengths = sorted((d for d in datasets if length_of(d)), key=length_of)
     style_of = {d: ("-", "--", ":", "-.")[i % 4] for i, d in enumerate(lengths)} if len(lengths) > 1 else {}
     for column, model in enumerate(models):
         rows = curves[curves["model"] == model] if len(curves) else curves
@@ -262,7 +261,7 @@ def learning_curves(curves: pd.DataFrame, models: list[str]):
                 shade = 0.45 + 0.55 * seeds.index(seed) / max(len(seeds) - 1, 1)
                 colour, label = matplotlib.colors.to_rgba(COLOURS.get(model, "grey"), shade), f"seed {seed}"
                 if dataset in style_of:
-                    label = f"{int(dataset[1:]):,} residues, seed {seed}"
+                    label = f"{length_of(dataset):,} residues, seed {seed}"
             else:
                 first = run.iloc[0]
                 colour, label = colour_of[dataset], _window_text(first["distance_min_bp"], first["distance_max_bp"])
