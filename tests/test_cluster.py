@@ -9,7 +9,8 @@ config/test.yaml there with
 (the second profile only adapts the first to a cluster without an accounting
 database), and once more locally with --cores 2. The tests check that every job went
 through sbatch and completed, that both runs report the same accuracies, bit for bit,
-and that a failing job fails the SLURM run.
+that a failing job fails the SLURM run, and that with use_gpu a training job goes to
+a GPU partition asking for one GPU (the test cluster counts two, without devices).
 
 Skipped where SLURM is not installed, unless CI is set: on CI a cluster that does not
 start is a failure, not a skip.
@@ -218,3 +219,52 @@ def test_failing_job_fails_the_slurm_run(slurm_cluster, tmp_path):
     assert len(submitted) == 1, log[-3000:]
     assert list(_slurm_jobs_of_run(log).values()) == ["FAILED"]
     assert not (tmp_path / "never.txt").exists()
+
+
+def _job_fields(job_id):
+    """scontrol's Key=Value fields of one job (kept for MinJobAge after it ends)."""
+    shown = subprocess.run(
+        ["scontrol", "show", "job", "--oneliner", job_id], capture_output=True, text=True, check=True
+    ).stdout
+    return dict(re.findall(r"(\w+)=(\S*)", shown))
+
+
+def test_use_gpu_sends_training_to_the_gpu_partition_with_one_gpu(slurm_cluster, tmp_path):
+    """use_gpu: true plus the README's SITE line (slurm_partition under the
+    training rule in profiles/slurm/config.yaml): the training job is
+    submitted to the GPU partition asking for one GPU (sbatch --gpus), the
+    data jobs stay in the default partition without one. The test cluster's
+    GPUs are counted by SLURM only, so the job trains on the CPU."""
+    workdir = copy_workflow(tmp_path / "gpu")
+    profile = workdir / "profiles" / "slurm" / "config.yaml"
+    text = profile.read_text()
+    site_line = '  train_cnn:\n    runtime: "2h"\n'
+    assert site_line in text
+    profile.write_text(text.replace(site_line, site_line + '    slurm_partition: "gpu"\n'))
+    target = "results/models/dna/w10-16/cnn/seed1/metrics.json"  # config/test.yaml's first window
+    node_memory = ["--resources", f"mem_mb={_node_memory_mb()}"]
+    args = (
+        target,
+        "--configfile",
+        TEST_CONFIG,
+        "--config",
+        "use_gpu=true",
+        *node_memory,
+    )  # target first: the options take lists
+    status, log = _snakemake(workdir, *SLURM_PROFILE_ARGS, *args)
+    assert status == 0, f"snakemake exited {status}:\n{log[-6000:]}"
+    submitted = dict(SUBMITTED.findall(log))
+    announced = _announced_jobs(log)
+    by_rule = {}
+    for snakemake_id, slurm_id in submitted.items():
+        by_rule.setdefault(announced[snakemake_id][0], []).append(_job_fields(slurm_id))
+    assert {"simulate_dna", "encode_onehot", "train_cnn"} <= set(by_rule), sorted(by_rule)
+    (training,) = by_rule.pop("train_cnn")
+    assert training["Partition"] == "gpu" and training["JobState"] == "COMPLETED"
+    assert "gpu:1" in training.get("TresPerJob", ""), training
+    default_partition = os.environ.get("TBIO_SLURM_PARTITION", "main")
+    for rule, jobs in by_rule.items():
+        for job in jobs:
+            assert job["Partition"] == default_partition and "gpu" not in job.get("TresPerJob", ""), (rule, job)
+    metrics = (workdir / target).read_text()
+    assert '"device": "cpu"' in metrics

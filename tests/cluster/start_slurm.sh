@@ -91,6 +91,10 @@ if ! running "$run_dir/slurmctld.pid" slurmctld; then
     if [[ -e $slurm_conf ]] && ! grep -qF "$marker" "$slurm_conf"; then
         die "$slurm_conf exists and was not written by this script; not replacing a real cluster's configuration"
     fi
+    gres_conf=$(dirname "$slurm_conf")/gres.conf
+    if [[ -e $gres_conf ]] && ! grep -qF "$marker" "$gres_conf"; then
+        die "$gres_conf exists and was not written by this script; not replacing a real cluster's configuration"
+    fi
     host=$(hostname -s)
     # e.g. "NodeName=vm CPUs=2 Boards=1 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=24105"
     node_line=$(slurmd -C | head -n 1)
@@ -109,6 +113,12 @@ if ! running "$run_dir/slurmctld.pid" slurmctld; then
         -e "s|@REAL_MEMORY_MB@|$real_memory_mb|g" \
         -e "s|@PARTITION@|$partition|g" \
         "$here/slurm.conf.in" >"$slurm_conf"
+    # Two stand-in device files for the node's two GPUs: SLURM counts a GPU per file
+    # (and refuses a count without files); with task/none it binds nothing.
+    mkdir -p "$run_dir/dev"
+    touch "$run_dir/dev/gpu0" "$run_dir/dev/gpu1"
+    printf '%s\n' "$marker" "# The node's two GPUs, stand-in files only: see slurm.conf." \
+        "Name=gpu File=$run_dir/dev/gpu[0-1]" >"$gres_conf"
     log "wrote $slurm_conf (node $node_name: ${node_hardware}RealMemory=$real_memory_mb)"
 
     log "starting slurmctld"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stop the one-node SLURM cluster that tests/cluster/start_slurm.sh started:
 # cancel its jobs, stop slurmd, slurmctld and (if the start script started it)
-# munged, each by the PID in its PID file, and remove the slurm.conf it wrote.
+# munged, each by the PID in its PID file, and remove the slurm.conf and gres.conf it wrote.
 # Safe to run when nothing is running. The run directory, with the logs, stays.
 #
 # Environment: TBIO_SLURM_RUN_DIR as for start_slurm.sh (default /tmp/tbio-slurm).
@@ -57,7 +57,9 @@ stop "$run_dir/slurmctld.pid" slurmctld
 # munged is stopped only if start_slurm.sh started it (it left its PID in the run dir).
 stop "$run_dir/munged.pid" munged
 
-if [[ -e $slurm_conf ]] && grep -qF "$marker" "$slurm_conf"; then
-    rm -f "$slurm_conf"
-fi
+for conf in "$slurm_conf" "$(dirname "$slurm_conf")/gres.conf"; do
+    if [[ -e $conf ]] && grep -qF "$marker" "$conf"; then
+        rm -f "$conf"
+    fi
+done
 log "stopped; logs stay in $run_dir"
