@@ -4,23 +4,49 @@ import re
 import numpy as np
 import pytest
 
-from tbio.data.encode import EncodingError, decode, encode, write_encoded
+from tbio.data.encode import CHANNELS, N_CODE, EncodingError, decode, encode, one_hot, write_encoded
 from tbio.data.fasta import InputDataError, fasta_blocks, read_labelled_fasta, write_records
 from simulated import dna_records
 from tbio.data.spacing import simulate_spacing
 
 
 def test_dna_round_trip_and_channel_order():
-    onehot = encode(["a", "b"], ["ACGTN", "ttgca"], "dna")
+    codes = encode(["a", "b"], ["ACGTN", "ttgca"], "dna")
+    assert codes.shape == (2, 5) and codes.dtype == np.uint8  # one byte a base
+    assert codes[0].tolist() == [0, 1, 2, 3, N_CODE]  # A, C, G, T, N
+    onehot = one_hot(codes, CHANNELS["dna"])
     assert onehot.shape == (2, 5, 4) and onehot.dtype == np.uint8
-    assert onehot[0, :4].argmax(axis=1).tolist() == [0, 1, 2, 3]  # A, C, G, T
-    assert decode(onehot, "dna") == ["ACGTN", "TTGCA"]
+    assert onehot[0, :4].argmax(axis=1).tolist() == [0, 1, 2, 3]
+    assert decode(codes, "dna") == ["ACGTN", "TTGCA"]
 
 
 def test_ambiguity_codes_give_all_zero_columns():
-    onehot = encode(["a"], ["ANRYSWKMBDHV"], "dna")
+    onehot = one_hot(encode(["a"], ["ANRYSWKMBDHV"], "dna"), 4)
     assert onehot[0, 0].tolist() == [1, 0, 0, 0]
     assert onehot[0, 1:].sum() == 0
+
+
+def test_the_compact_encoding_round_trips_through_one_hot_on_numpy_and_torch():
+    """codes -> one-hot (numpy here, torch where a model is fed) -> codes: the
+    same sequences, N included, and the torch one-hot is the numpy one as
+    float32 on whatever device the codes are."""
+    import torch
+
+    from tbio.models.inputs import one_hot as torch_one_hot
+
+    rng = np.random.default_rng(3)
+    letters = np.array(list("ACGTN"))
+    seqs = ["".join(rng.choice(letters, 300, p=[0.24, 0.24, 0.24, 0.24, 0.04])) for _ in range(7)]
+    codes = encode([f"r{i}" for i in range(7)], seqs, "dna")
+    onehot = one_hot(codes, 4)
+    back = np.where(onehot.any(axis=-1), onehot.argmax(axis=-1), N_CODE).astype(np.uint8)
+    assert np.array_equal(back, codes) and decode(back, "dna") == seqs
+    assert onehot.sum() == sum(len(s) - s.count("N") for s in seqs)
+    made = torch_one_hot(torch.from_numpy(codes), 4)
+    assert made.dtype == torch.float32 and torch.equal(made, torch.from_numpy(onehot).float())
+    protein = encode(["p"], ["ACDEFGHIKLMNPQRSTVWYX"], "protein")
+    assert protein[0].tolist() == list(range(21))
+    assert torch.equal(torch_one_hot(torch.from_numpy(protein), 21)[0], torch.eye(21))
 
 
 def test_bad_letter_names_record_and_position():
@@ -29,10 +55,11 @@ def test_bad_letter_names_record_and_position():
 
 
 def test_protein_alphabet_has_unknown_channel():
-    onehot = encode(["p"], ["ACDXBW"], "protein")
+    codes = encode(["p"], ["ACDXBW"], "protein")
+    onehot = one_hot(codes, CHANNELS["protein"])
     assert onehot.shape == (1, 6, 21)
     assert onehot[0, 3, 20] == 1 and onehot[0, 4, 20] == 1
-    assert decode(onehot, "protein") == ["ACDXXW"]
+    assert decode(codes, "protein") == ["ACDXXW"]
     with pytest.raises(EncodingError, match="position 2"):
         encode(["p"], ["A1"], "protein")
 
@@ -45,7 +72,7 @@ def test_fasta_round_trip_through_biopython_and_npy(tmp_path):
     assert labels == [r.label for r in records]
     shape = write_encoded(tmp_path / "s.fasta", tmp_path / "s.tsv", "dna", tmp_path / "x.npy", tmp_path / "y.npy")
     x = np.load(tmp_path / "x.npy", mmap_mode="r")
-    assert shape == x.shape == (20, 128, 4)
+    assert shape == x.shape == (20, 128) and x.dtype == np.uint8
     assert decode(np.asarray(x), "dna") == seqs
     assert np.load(tmp_path / "y.npy").tolist() == labels
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from tbio.data.encode import encode
+from tbio.data.encode import N_CODE, encode
 from tbio.data.layout import is_consensus, matrix_length, pair_distance_bounds
 from tbio.data.motifs import Cluster, load_motif, task_elements
 from tbio.data.pairs import probe_seed, simulate_pairs
@@ -202,7 +202,8 @@ def test_masking_controls_remove_what_a_trained_model_reads(motifs):
     assert scores["none"] >= 0.9, scores
     assert max(scores["enhancer_masked"], scores["promoter_masked"], scores["untrained"]) <= 0.6, scores
     masked = mask_spans(test[0], test[2]["enhancer_start"], test[2]["enhancer_end"])
-    changed = (masked != test[0]).any(dim=-1)  # positions whose one-hot changed
+    changed = masked != test[0]  # positions whose base changed
+    assert (masked[changed] == N_CODE).all()  # to N: an all-zero one-hot column
     for i in range(0, 1000, 97):
         row = test[2].iloc[i]
         assert changed[i].nonzero().flatten().tolist() == list(range(row["enhancer_start"], row["enhancer_end"]))
@@ -210,11 +211,13 @@ def test_masking_controls_remove_what_a_trained_model_reads(motifs):
 
 def test_accuracy_by_distance_bins_the_exact_distances():
     class Sign(torch.nn.Module):  # logit = the first base's A channel - 0.5: right exactly where y says so
+        in_channels = 4
+
         def forward(self, x):
             return x[:, 0, 0] - 0.5
 
-    x = torch.zeros(6, 4, 4)
-    x[[0, 1, 4], 0, 0] = 1
+    x = torch.full((6, 4), 3, dtype=torch.uint8)  # codes: T everywhere but three first bases, A
+    x[[0, 1, 4], 0] = 0
     y = torch.tensor([1, 1, 1, 0, 0, 0])
     table = accuracy_by_distance(Sign(), x, y, [10, 12, 15, 21, 29, 30], 10, 4, torch.device("cpu"))
     assert table["distance_min_bp"].tolist() == [10, 20, 30] and table["distance_max_bp"].tolist() == [19, 29, 39]

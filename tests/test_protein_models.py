@@ -6,16 +6,23 @@ import torch
 from tbio.data.encode import encode
 from tbio.data.spacing import simulate_spacing
 from tbio.models import build_model
+from tbio.models.inputs import one_hot
 
 SEQ_LEN = 64
 SETTINGS = {"dim": 16, "depth": 1, "heads": 2, "kmer": 4, "pool": 1, "nb_features": 16, "epochs": 3, "lr": 0.01}
 
 
-def tiny_batch(n=32, seed=0):
+def tiny_codes(n=32, seed=0):
+    """Sequences as the workflow stores them (uint8 codes) and float labels."""
     records = simulate_spacing(n, SEQ_LEN, "WHCM", "FYPQ", (12, 16), (24, 28), seed=seed)
-    x = torch.from_numpy(encode([r.id for r in records], [r.seq for r in records], "protein")).float()
-    y = torch.tensor([r.label for r in records], dtype=torch.float32)
-    return x, y
+    x = torch.from_numpy(encode([r.id for r in records], [r.seq for r in records], "protein"))
+    return x, torch.tensor([r.label for r in records], dtype=torch.float32)
+
+
+def tiny_batch(n=32, seed=0):
+    """A model's input: the one-hot of ``tiny_codes``."""
+    codes, y = tiny_codes(n, seed)
+    return one_hot(codes, 21), y
 
 
 def build(name, **overrides):
@@ -124,13 +131,16 @@ def test_accuracy_over_draws_scores_fresh_projections_and_puts_the_trained_one_b
     from tbio.train.draws import accuracy_over_draws, fresh_projection
 
     model = build("performer", depth=2)
-    x, y = tiny_batch(64)
+    codes, y = tiny_codes(64)
+    x = one_hot(codes, 21)
     model.eval()
     with torch.no_grad():
         before = model(x)
     layers = [m for m in model.modules() if isinstance(m, FavorAttention)]
     trained = [layer.projection.clone() for layer in layers]
-    table = accuracy_over_draws(model, x, y.long(), [4, 16, 32], 3, 2, 16, torch.device("cpu"), trained_accuracy=0.123)
+    table = accuracy_over_draws(
+        model, codes, y.long(), [4, 16, 32], 3, 2, 16, torch.device("cpu"), trained_accuracy=0.123
+    )
     assert list(table.columns) == ["nb_features", "draw", "test_accuracy"]
     assert table.iloc[0].tolist() == [16, TRAINED, 0.123]
     fresh = table[table["draw"] != TRAINED].groupby("nb_features").size().to_dict()

@@ -162,7 +162,7 @@ def test_the_shipped_configs_fit_in_24_gb(name, request):
 
 HUGE = [
     # key, value, the rule refused, the value as the message shows it
-    ("dna.n_train", 10**7, "encode_onehot", "10000000"),  # its strings and one-hot: 53 GB
+    ("dna.n_train", 10**7, "encode_onehot", "10000000"),  # its FASTA, strings and codes: about 44 GB
     ("dna.seq_len", 2**17, "train_enformer", "131072"),
     ("models.cnn.channels", 100_000, "train_cnn", "100000"),
     ("models.enformer.dim", 16384, "train_enformer", "16384"),
@@ -191,10 +191,10 @@ def test_a_size_that_cannot_fit_is_refused_in_one_sentence_naming_its_key(defaul
 def test_the_message_names_every_key_that_drives_the_estimate(default):
     """Data that does not fit: the number of sequences and their length are
     both to blame for every split held in memory."""
-    config = with_value(with_value(default, "dna.n_train", 2 * 10**6), "dna.seq_len", 2048)
+    config = with_value(with_value(default, "dna.n_train", 8 * 10**6), "dna.seq_len", 2048)
     with pytest.raises(ConfigError, match=r"^config keys .* make each \w+ job need about") as caught:
         check_memory(config, LIMIT_MB)
-    assert "dna.n_train (2000000)" in str(caught.value) and "dna.seq_len (2048)" in str(caught.value)
+    assert "dna.n_train (8000000)" in str(caught.value) and "dna.seq_len (2048)" in str(caught.value)
     assert "models." not in str(caught.value)  # batch and model sizes barely matter here
 
 

@@ -64,7 +64,7 @@ def run(out_dir: Path, records: int, repeats: int = 3, seq_len: int = SEQ_LEN) -
         timing = best_of_wall_and_cpu(
             lambda: write_encoded(fasta, labels, "dna", tmp / "x.npy", tmp / "y.npy"), repeats
         )
-        add("write_encoded", "read, check and one-hot encode, .npy write", timing)
+        add("write_encoded", "read, check and encode (uint8 codes), .npy write", timing)
     table = pd.DataFrame(rows)
     table.insert(0, "mbp", mbp)
     table["same_fasta_as_biopython"] = "yes" if same else "NO"

@@ -123,7 +123,7 @@ table.to_csv(f"{work}/attention_scaling.tsv", sep="\\t", index=False, float_form
 
 
 def _write_arrays(config: dict, task: str, folder: Path) -> None:
-    """Random one-hot splits of the configured shapes, as encode_onehot writes
+    """Random splits (uint8 codes) of the configured shapes, as encode_onehot writes
     them (training's memory does not depend on the letters); for DNA also the
     held-out-distance set and labels tables with element positions."""
     import numpy as np
@@ -131,13 +131,12 @@ def _write_arrays(config: dict, task: str, folder: Path) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
-    eye = np.eye(CHANNELS[task], dtype=np.uint8)
     sizes = split_sizes(config, task)
     if task == "dna":
         sizes["probe"] = config["dna"]["n_probe"]
     for split, n in sizes.items():
         codes = rng.integers(0, CHANNELS[task], size=(n, config[task]["seq_len"]), dtype=np.uint8)
-        np.save(folder / f"{split}.x.npy", eye[codes])
+        np.save(folder / f"{split}.x.npy", codes)
         np.save(folder / f"{split}.y.npy", (np.arange(n) % 2).astype(np.int8)[rng.permutation(n)])
         if task == "dna" and split in ("test", "probe"):
             centre = config["dna"]["seq_len"] // 2
@@ -158,7 +157,7 @@ def measure_peak_mb(rule: str, config: dict, workdir, timeout: float = 600) -> f
     """Peak RSS in MB of one job of ``rule`` for ``config``, run through the
     library calls its script makes, in a fresh Python process (without
     Snakemake's preamble). Inputs are made first in ``workdir``: simulated
-    FASTA for encode_onehot, random one-hot arrays for training."""
+    FASTA for encode_onehot, random arrays of codes for training."""
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
     spec = {"library": str(LIBRARY), "config": config, "work": str(work)}

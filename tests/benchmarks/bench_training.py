@@ -36,6 +36,7 @@ from harness import ROOT, best_of, log, save
 from tbio.config import validate_config
 from snakemake.utils import validate
 from tbio.models import build_model
+from tbio.models.inputs import model_input, one_hot
 from tbio.train.loop import TrainConfig, fit, make_deterministic
 
 TASKS = {
@@ -82,9 +83,8 @@ def matmul_peak(threads: int, size: int = 2048) -> float:
 
 
 def random_task(n: int, seq_len: int, channels: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """uint8 one-hot and int64 labels, as ``load_arrays`` gives them."""
-    letters = torch.randint(0, channels, (n, seq_len), generator=generator)
-    x = nn.functional.one_hot(letters, channels).to(torch.uint8)
+    """uint8 codes and int64 labels, as ``load_arrays`` gives them."""
+    x = torch.randint(0, channels, (n, seq_len), generator=generator).to(torch.uint8)
     return x, torch.randint(0, 2, (n,), generator=generator)
 
 
@@ -106,7 +106,7 @@ class Step:
     def __call__(self, x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor) -> None:
         clock = time.perf_counter
         t0 = clock()
-        xb, yb = x[idx].float(), y[idx].float()
+        xb, yb = model_input(self.model, x[idx], torch.device("cpu")), y[idx].float()
         t1 = clock()
         loss = self.loss_fn(self.model(xb), yb)
         t2 = clock()
@@ -180,7 +180,7 @@ def run(
         x, y = train
         batches = [torch.randperm(n_train, generator=generator)[:batch_size] for _ in range(steps + 2)]
         model.train()
-        flops = fwd_bwd_flops(model, x[batches[0]].float(), y[batches[0]].float())
+        flops = fwd_bwd_flops(model, one_hot(x[batches[0]], channels), y[batches[0]].float())
         step = Step(model, train_config)
         for idx in batches[:2]:  # warm-up
             step(x, y, idx)

@@ -275,7 +275,7 @@ def protein_arrays(wildcards):
 
 
 def encoded_arrays(dataset):
-    """Named one-hot and label arrays of every split of ``dataset``."""
+    """Named sequence (uint8 codes) and label arrays of every split of ``dataset``."""
     arrays = {}
     for split in SPLITS:
         arrays[f"x_{split}"] = f"results/encoded/{dataset}/{split}.x.npy"

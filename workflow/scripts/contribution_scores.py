@@ -8,14 +8,22 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 
 from tbio.motifs.run import score_job
+from tbio.train.devices import claim_device
+
+
+def log(line):
+    print(line, file=sys.stderr, flush=True)
+
 
 settings = json.loads(snakemake.params.settings)
-score_job(
-    snakemake.input.checkpoints,
-    snakemake.input.x,
-    snakemake.input.y,
-    settings["n_sequences"],
-    settings["threads"],
-    snakemake.output,
-    log=lambda line: print(line, file=sys.stderr),
-)
+with claim_device(snakemake.config["jobs_per_gpu"], log=log) as device:  # a GPU slot, as training takes
+    score_job(
+        snakemake.input.checkpoints,
+        snakemake.input.x,
+        snakemake.input.y,
+        settings["n_sequences"],
+        settings["threads"],
+        snakemake.output,
+        device=device,
+        log=log,
+    )

@@ -1,4 +1,6 @@
-"""Snakemake adapter: FASTA + labels -> one-hot and label .npy arrays."""
+"""Snakemake adapter: FASTA + labels -> the sequences (one uint8 code a
+letter; the one-hot is made per batch where a model is fed) and label .npy
+arrays."""
 
 import sys
 

@@ -16,12 +16,14 @@ in the functions below):
 * simulate_*: the three splits' records (Python objects, ~L + 0.6 kB each)
   plus, for the split being drawn or written, its background draws and
   letters (2 bytes per base) or the labels table (~1 kB per record).
-* encode_onehot: the FASTA (mapped, or decompressed), the (n, L, C) uint8
-  one-hot, and per record its id, header and labels row; the fallback reader
-  for unusual files also holds every sequence as a string and its codes.
+* encode_onehot: the FASTA (mapped, or decompressed), its translated
+  letters and the (n, L) uint8 codes, and per record its id, header and
+  labels row; the fallback reader for unusual files also holds every
+  sequence as a string and its codes.
 * train_*: torch (about 250 MB with numpy and pandas) plus its runtime; the
-  three uint8 splits (the largest twice while it is copied from its memory
-  map; for DNA the masked test copy and the test positives as well); the
+  three splits' uint8 codes (the largest twice while it is copied from its
+  memory map; for DNA the masked test copy, the test positives and their
+  float32 contributions as well); the
   parameters seven times (weights, gradients, AdamW's two moments, the best
   state, its next copy, temporaries); and the activations of one batch kept
   for the backward pass, counted tensor by tensor per sample and scaled by
@@ -49,8 +51,8 @@ In short (bytes; ``BACKWARD`` 1.75, ``DATA_MARGIN`` 1.25; torch jobs start
 from TORCH_MB + TORCH_RUNTIME_MB = 710 MB, the others from 150 or 220 MB):
 
     simulate   sum_s n_s (L + 750) + max_s n_s max(9 L [DNA], 1000)
-    encode     max_s n_s (L (C + 4) + L/60 + 1170)              (larger of DNA, protein)
-    train      DATA_MARGIN (sum_s n_s L C + max(max_s n_s L C, 3 n_test L C [DNA]))
+    encode     max_s n_s (5 L + L/60 + 1170)                    (larger of DNA, protein)
+    train      DATA_MARGIN (sum_s n_s L + max(max_s n_s L, 8 n_test L [DNA]))
                + 28 params + 4 BACKWARD B saved_floats + transients, with saved_floats
       cnn        W (channels (1 + 5 len(dilations)) + 12) + 4 L,   W = receptive field
       enformer   8 L + 5.5 w0 L + sum_i (2 w_i + 5.5 w_i+1) L / 2^(i+1)
@@ -201,8 +203,9 @@ def split_sizes(config: dict, task: str) -> dict[str, int]:
     return sizes
 
 
-def _onehot_bytes(config: dict, task: str) -> dict[str, int]:
-    return {split: n * seq_len(config, task) * CHANNELS[task] for split, n in split_sizes(config, task).items()}
+def _code_bytes(config: dict, task: str) -> dict[str, int]:
+    """Each split's stored sequences: one uint8 code a letter (tbio.data.encode)."""
+    return {split: n * seq_len(config, task) for split, n in split_sizes(config, task).items()}
 
 
 # --- data jobs ---------------------------------------------------------------------------------
@@ -226,34 +229,35 @@ def simulate_bytes(config: dict, task: str) -> int:
 
 def encode_bytes(config: dict, task: str) -> int:
     """The largest split's encoding: its FASTA as read, every sequence as a
-    string and as codes (the fallback reader), the one-hot and a boolean
-    mask of it (the protein encoder's per-channel compare), ids and labels."""
-    length, channels = seq_len(config, task), CHANNELS[task]
+    string and as codes (the fallback reader), the translated letters and
+    the codes array, ids and labels."""
+    length = seq_len(config, task)
     n = max(split_sizes(config, task).values())
     fasta = n * (length + length // 60 + 2 + 120)  # sequence lines and a ~120-letter header
     strings = n * (2 * length + 49)  # the sequences as str, joined, and their codes
-    onehot = n * length * channels + n * length  # the one-hot and one channel's comparison
-    return fasta + strings + onehot + n * TABLE_ROW_BYTES
+    codes = 2 * n * length  # the translated chunks and the array they are copied into
+    return fasta + strings + codes + n * TABLE_ROW_BYTES
 
 
 # --- training jobs ------------------------------------------------------------------------------
 
 
 def _training_data_bytes(config: dict, task: str) -> int:
-    """The uint8 splits and int64 labels, plus the larger of: the split being
-    loaded, held twice while it is copied out of its memory map; for DNA, the
-    masked test copy, the test positives and their float32 contributions
-    (the per-batch list, its concatenation, its absolute value). Times
+    """The uint8 codes of the splits and int64 labels, plus the larger of:
+    the split being loaded, held twice while it is copied out of its memory
+    map; for DNA, the masked test copy, the test positives and their float32
+    contributions (the per-batch list, its concatenation, its absolute
+    value: 6 bytes a base of the half that is positive). Times
     ``DATA_MARGIN``."""
-    onehot = _onehot_bytes(config, task)
+    codes = _code_bytes(config, task)
     sizes = split_sizes(config, task)
-    extra = max(onehot.values())
-    total = sum(onehot.values()) + 8 * sum(sizes.values())
+    extra = max(codes.values())
+    total = sum(codes.values()) + 8 * sum(sizes.values())
     if task == "dna":
-        extra = max(extra, 3 * onehot["test"])
+        extra = max(extra, 8 * codes["test"])
         if not config["dna"].get("input"):  # the held-out-distance set and the labels tables
             probe = config["dna"]["n_probe"]
-            total += probe * (config["dna"]["seq_len"] * 4 + 8 + TABLE_ROW_BYTES) + sizes["test"] * TABLE_ROW_BYTES
+            total += probe * (config["dna"]["seq_len"] + 8 + TABLE_ROW_BYTES) + sizes["test"] * TABLE_ROW_BYTES
     return int(DATA_MARGIN * (total + extra))
 
 

@@ -27,6 +27,7 @@ import torch
 
 from tbio.models.blocks import MultiHeadAttention
 from tbio.models.favor import exact_attention, favor_attention, gaussian_orthogonal_random_matrix
+from tbio.models.inputs import one_hot
 from tbio.report import analysis
 from tbio.report.analysis import FIT_FROM_LEN, ScalingFit, fit_method
 
@@ -109,7 +110,7 @@ class CapturedInputs:
 @torch.no_grad()
 def capture_qkv(model: torch.nn.Module, x: torch.Tensor, name: str) -> CapturedInputs:
     """The q, k, v every attention sublayer (``blocks.MultiHeadAttention``) of
-    ``model`` attends with on one-hot ``x`` (n, seq_len, channels), after its
+    ``model`` attends with on sequences ``x`` (n, seq_len uint8 codes), after its
     rotary positions where it has them, in float64, layers stacked along the
     head axis."""
     layers = [m for m in model.modules() if isinstance(m, MultiHeadAttention)]
@@ -128,7 +129,7 @@ def capture_qkv(model: torch.nn.Module, x: torch.Tensor, name: str) -> CapturedI
         layer.attend = keep(i, layer.attend)  # an instance attribute, in front of the class's method
     model.eval()
     try:
-        model(x.float())
+        model(one_hot(x, model.in_channels))
     finally:
         for layer in layers:
             del layer.attend

@@ -1,6 +1,8 @@
 """One file per model; each has a config dataclass filled from the workflow's
 ``models.<name>`` section and an ``nn.Module`` taking one-hot input
-``(batch, seq_len, channels)`` and returning one logit per sequence.
+``(batch, seq_len, channels)`` and returning one logit per sequence. The
+one-hot is made per batch from stored codes (``inputs.model_input``, with the
+model's ``in_channels``).
 
 Every model also answers ``receptive_field_bp()``: how many input positions
 can reach its readout.

@@ -164,6 +164,7 @@ class AttentionClassifier(nn.Module):
         kmer shape the encoder; ``make_attention(layer)`` builds each block's
         attention."""
         super().__init__()
+        self.in_channels = in_channels  # the one-hot's channels (tbio.models.inputs)
         dim, positions, kmer = config.dim, config.positions, config.kmer
         if positions not in POSITIONS:
             raise ValueError(f"positions {positions!r} is unknown; expected one of {', '.join(POSITIONS)}")

@@ -48,6 +48,7 @@ class DilatedResidualBlock(nn.Module):
 class CNN(nn.Module):
     def __init__(self, config: CNNConfig, seq_len: int, in_channels: int = 4):
         super().__init__()
+        self.in_channels = in_channels  # the one-hot's channels (tbio.models.inputs)
         if config.stem_kernel % 2 == 0 or config.kernel_size % 2 == 0:
             raise ValueError("CNN kernel sizes must be odd so the receptive field is centred on the readout")
         self.config, self.seq_len = config, seq_len
@@ -111,6 +112,7 @@ class GlobalPoolCNN(nn.Module):
 
     def __init__(self, config: CNNConfig, seq_len: int, in_channels: int = 4):
         super().__init__()
+        self.in_channels = in_channels  # the one-hot's channels (tbio.models.inputs)
         if config.stem_kernel % 2 == 0 or config.kernel_size % 2 == 0:
             raise ValueError("CNN kernel sizes must be odd")
         if config.pool not in ("max", "mean"):

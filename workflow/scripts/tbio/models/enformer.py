@@ -192,6 +192,7 @@ class CentreBinModel(nn.Module):
 
     def __init__(self, config, seq_len: int, in_channels: int):
         super().__init__()
+        self.in_channels = in_channels  # the one-hot's channels (tbio.models.inputs)
         bin_bp = 2**config.n_pool
         if seq_len % bin_bp:
             raise ValueError(f"seq_len {seq_len} must be a multiple of the bin size {bin_bp} (2 ** n_pool)")

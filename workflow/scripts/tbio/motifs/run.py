@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data import encode
 from ..files import write_atomic
 
 # motifs.tsv, one row per discovered pattern
@@ -22,22 +23,24 @@ MOTIF_COLUMNS = [
 ]
 
 
-def score_job(checkpoint_paths, x_path, y_path, n_sequences: int, threads: int, scores_paths, log=print) -> int:
+def score_job(
+    checkpoint_paths, x_path, y_path, n_sequences: int, threads: int, scores_paths, device=None, log=print
+) -> int:
     """Hypothetical contributions of the model in each of ``checkpoint_paths``
     (one per seed) on the first ``n_sequences`` positives of (``x_path``,
     ``y_path``), with their one-hot sequences and their indices in the split,
     into the matching one of ``scores_paths`` (.npz). Returns the number of
-    sequences scored."""
+    sequences scored. ``device``: by default a GPU when torch sees one."""
     import torch
 
     from ..models import build_model
     from ..train.loop import make_deterministic, pick_device
     from .scores import hypothetical_contributions
 
-    device = pick_device()
-    x, y = np.load(x_path), np.load(y_path)
+    device = device or pick_device()
+    x, y = np.load(x_path, mmap_mode="r"), np.load(y_path)
     index = np.flatnonzero(y == 1)[:n_sequences]
-    one_hot = x[index]
+    one_hot = encode.one_hot(x[index], encode.CHANNELS["dna"])  # (n, seq_len, 4) uint8
     for checkpoint_path, scores_path in zip(checkpoint_paths, scores_paths, strict=True):
         make_deterministic(0, threads)
         checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)

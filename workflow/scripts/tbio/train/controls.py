@@ -21,19 +21,20 @@ import pandas as pd
 import torch
 from torch import nn
 
+from ..data.encode import N_CODE
 from . import CONTROLS
 from .loop import evaluate, predict
 
 
 def mask_spans(x: torch.Tensor, starts, ends) -> torch.Tensor:
-    """A copy of one-hot ``x`` (n, seq_len, channels) with bases
-    [starts[i], ends[i]) of sequence i set to N (all zero)."""
+    """A copy of codes ``x`` (n, seq_len) with bases [starts[i], ends[i]) of
+    sequence i set to N (N_CODE: all zero once one-hot)."""
     starts, ends = np.asarray(starts), np.asarray(ends)
     if len(starts) != len(x) or len(ends) != len(x):
         raise ValueError(f"{len(x)} sequences but {len(starts)} starts and {len(ends)} ends")
     positions = np.arange(x.shape[1])
     keep = ~((positions[None, :] >= starts[:, None]) & (positions[None, :] < ends[:, None]))
-    return x * torch.from_numpy(keep).to(x.dtype)[..., None]
+    return x.masked_fill(torch.from_numpy(~keep), N_CODE)
 
 
 def control_accuracies(

@@ -7,15 +7,17 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..models.inputs import model_input
+
 
 def gradient_times_input(model: nn.Module, x: torch.Tensor, batch_size: int, device: torch.device) -> np.ndarray:
-    """(n, seq_len) contribution of each position to the logit: the gradient
-    at the base that is present (one-hot input, so summing grad * x over
-    channels picks it out)."""
+    """(n, seq_len) contribution of each position of sequences ``x`` (uint8
+    codes) to the logit: the gradient at the base that is present (one-hot
+    input, so summing grad * input over channels picks it out)."""
     model.eval()
     scores = []
     for start in range(0, len(x), batch_size):
-        batch = x[start : start + batch_size].to(device).float().requires_grad_(True)
+        batch = model_input(model, x[start : start + batch_size], device).requires_grad_(True)
         model(batch).sum().backward()
         scores.append((batch.grad * batch).sum(dim=-1).detach().cpu())
     return torch.cat(scores).numpy()
@@ -24,13 +26,14 @@ def gradient_times_input(model: nn.Module, x: torch.Tensor, batch_size: int, dev
 @torch.no_grad()
 def centre_attention(model: nn.Module, x: torch.Tensor, batch_size: int, device: torch.device) -> np.ndarray:
     """(layers, n_bins): attention from the centre bin, averaged over heads
-    and sequences. Needs a model with keep_attention / centre_attention."""
+    and sequences ``x`` (uint8 codes). Needs a model with keep_attention /
+    centre_attention."""
     model.eval()
     model.keep_attention(True)
     total, count = None, 0
     try:
         for start in range(0, len(x), batch_size):
-            model(x[start : start + batch_size].to(device).float())
+            model(model_input(model, x[start : start + batch_size], device))
             maps = torch.stack([row.sum(dim=(0, 1)) / row.shape[1] for row in model.centre_attention()])
             total = maps if total is None else total + maps
             count += min(batch_size, len(x) - start)

@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..models.inputs import model_input
+from .devices import memory_budget
 from .metrics import accuracy, auroc
 
 
@@ -182,9 +184,9 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None):
 
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int, device: torch.device) -> np.ndarray:
-    """Logits for uint8 one-hot ``x`` (n, seq_len, channels)."""
+    """Logits for uint8 codes ``x`` (n, seq_len)."""
     model.eval()
-    logits = [model(x[idx].to(device).float()).float().cpu() for idx in _batches(len(x), batch_size, None)]
+    logits = [model(model_input(model, x[idx], device)).float().cpu() for idx in _batches(len(x), batch_size, None)]
     return torch.cat(logits).numpy()
 
 
@@ -230,7 +232,7 @@ def fit(
     resume_key: str = "",
     log: Callable[[str], None] = print,
 ) -> FitResult:
-    """Train ``model`` on ``train`` = (uint8 one-hot, labels), keep the state
+    """Train ``model`` on ``train`` = (uint8 codes, labels), keep the state
     with the lowest validation loss, stop early as ``may_stop`` says. With ``resume_path``, the full state (weights, optimiser,
     random generators, history) is written after every epoch and picked up
     again when it carries the same ``resume_key``."""
@@ -272,7 +274,7 @@ def fit(
         # sync per step, so a GPU never waits for the Python loop
         losses, sizes = [], []
         for idx in _batches(len(x_train), config.batch_size, shuffle):
-            xb = x_train[idx].to(device).float()
+            xb = model_input(model, x_train[idx], device)
             yb = y_train[idx].to(device).float()
             loss = loss_fn(model(xb), yb)
             optimizer.zero_grad(set_to_none=True)
@@ -342,17 +344,27 @@ DEVICE_DATA_SHARE = 0.25
 
 
 def on_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """``tensor`` on a GPU when it takes at most DEVICE_DATA_SHARE of the free
-    memory there (batches are then drawn without a host-to-device copy), else
-    where it is; on the CPU always where it is. The values are the same."""
+    """``tensor`` on a GPU when it takes at most DEVICE_DATA_SHARE of the
+    memory this job may still take there (``devices.memory_budget``: its
+    share of the card); batches are then drawn without a host-to-device
+    copy. Else where it is, pinned on a GPU machine so that each batch's copy
+    runs asynchronously; on the CPU always where it is. The values are the
+    same."""
     if device.type != "cuda":
         return tensor
-    free, _ = torch.cuda.mem_get_info(device)
-    return tensor.to(device) if tensor.numel() * tensor.element_size() <= DEVICE_DATA_SHARE * free else tensor
+    if tensor.numel() * tensor.element_size() <= DEVICE_DATA_SHARE * memory_budget(device):
+        return tensor.to(device)
+    return tensor.pin_memory()
 
 
 def load_arrays(x_path: str | os.PathLike, y_path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
-    """uint8 one-hot and int64 labels as tensors (the one-hot stays uint8 until a batch is drawn)."""
-    x = torch.from_numpy(np.array(np.load(x_path, mmap_mode="r")))  # a writable in-memory copy
+    """uint8 codes (n, seq_len) and int64 labels as tensors; the one-hot is
+    made per batch (``tbio.models.inputs``)."""
+    x = np.load(x_path, mmap_mode="r")
+    if x.ndim != 2 or x.dtype != np.uint8:
+        raise ValueError(
+            f"{x_path}: expected uint8 codes of shape (sequences, seq_len), found {x.dtype} {x.shape} "
+            "(an older one-hot file? rerun encode_onehot)"
+        )
     y = torch.from_numpy(np.load(y_path).astype(np.int64))
-    return x, y
+    return torch.from_numpy(np.array(x)), y  # a writable in-memory copy

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..data.encode import CHANNELS
 from ..data.layout import window_centre
 from ..files import write_atomic
 from ..models import build_model
@@ -54,6 +55,7 @@ def train_job(
     resume_path=None,
     dataset: str | None = None,
     window: tuple[int, int] | None = None,
+    device: torch.device | None = None,
     log=print,
 ) -> dict:
     """Train ``model_name`` on ``arrays`` (x_train, y_train, x_val, ... paths),
@@ -67,13 +69,15 @@ def train_job(
     held-out-distance set) the accuracy at every exact distance goes to
     ``by_distance_path``. A Performer with ``draws_path`` is scored again over
     fresh random-feature draws (``draws.accuracy_over_draws``; settings
-    test_draws, sweep_draws and test_nb_features). ``window``: the training distances (low, high)."""
+    test_draws, sweep_draws and test_nb_features). ``window``: the training distances (low, high).
+    ``device``: where to train (``devices.claim_device``); by default a GPU
+    when torch sees one, else the CPU."""
     make_deterministic(seed, threads)
-    device = pick_device()
+    device = device or pick_device()
     train = load_arrays(arrays["x_train"], arrays["y_train"])
     val = load_arrays(arrays["x_val"], arrays["y_val"])
     test = load_arrays(arrays["x_test"], arrays["y_test"])
-    seq_len, channels = train[0].shape[1], train[0].shape[2]
+    seq_len, channels = train[0].shape[1], CHANNELS[task]  # the one-hot's channels, made per batch
     model, model_config = build_model(model_name, settings, seq_len, channels)
     untrained_state = {k: v.detach().clone() for k, v in model.state_dict().items()}  # the untrained control
     train_config = TrainConfig.from_settings(settings, seed)
