@@ -175,7 +175,7 @@ def run(out_dir: Path, records: int, subset: int, repeats: int) -> pd.DataFrame:
         table,
         out_dir,
         "encoding",
-        f"1. One-hot encoding of a {mbp:.0f} Mbp FASTA (DNA, 1 kbp records), parse included",
+        f"1. Encoding (uint8 codes) of a {mbp:.0f} Mbp FASTA (DNA, 1 kbp records), parse included",
         [
             "method",
             "what",
