@@ -83,6 +83,35 @@ def test_gradients_equal_autograd_through_the_textbook_formula(causal, device):
         assert torch.allclose(ours, reference, rtol=1e-8, atol=1e-10)
 
 
+@pytest.mark.parametrize("device", DEVICES)
+def test_bf16_feature_blocks_round_less_than_another_draw_changes_the_estimate(device):
+    """precision bf16 (feature blocks and their matmuls in bfloat16, sums
+    and output in fp32): forward and backward, the estimate moves from the
+    fp32 one by bfloat16 rounding, a few percent, and by far less than drawing
+    another projection moves the fp32 estimate: the rounding is small beside
+    FAVOR+'s own noise."""
+    q, k, v = (t.float().requires_grad_() for t in qkv(n=600, d=64, heads=4, scale=1.0, device=device))
+    mask = torch.ones(2, 600, dtype=torch.bool, device=device)
+    mask[1, 450:] = False
+    grad = torch.randn(q.shape, generator=torch.Generator().manual_seed(3)).to(device)
+
+    def run(precision, seed):
+        w = projection(256, d=64, seed=seed).float().to(device)
+        out = favor_attention(q, k, v, w, key_mask=mask, chunk_size=256, precision=precision)
+        out.backward(grad)
+        results = [out.detach()] + [t.grad.clone() for t in (q, k, v)]
+        for t in (q, k, v):
+            t.grad = None
+        return results
+
+    fp32, bf16, other_draw = run("fp32", 0), run("bf16", 0), run("fp32", 1)
+    for name, ours, reference, redrawn in zip(("out", "dq", "dk", "dv"), bf16, fp32, other_draw):
+        rounding, noise = relative_error(ours, reference), relative_error(redrawn, reference)
+        assert rounding < 0.04 and rounding < noise / 5, (name, rounding, noise)
+    with pytest.raises(ValueError, match="precision 'fp16' is unknown; expected one of fp32, bf16"):
+        favor_attention(q, k, v, projection(8, d=64).float().to(device), precision="fp16")
+
+
 @pytest.mark.parametrize("causal", [False, True])
 def test_masked_padding_gives_the_same_output_as_dropping_it(causal):
     q, k, v = qkv(n=40)

@@ -134,7 +134,8 @@ GPU_LENGTHS = [16384, 32768, 65536, 262144, 1048576]
 
 def run_gpu(out_dir) -> pd.DataFrame:
     """Part 2 on a GPU: gpu_attention.py's table (ours at several chunk sizes,
-    fp32 and TF32; performer-pytorch; SDPA fp32 and bf16 flash)."""
+    fp32, TF32 and bf16 feature blocks; performer-pytorch; SDPA fp32 and bf16
+    flash)."""
     from pathlib import Path
 
     import gpu_attention

@@ -1,7 +1,8 @@
-"""Attention on a GPU: our FAVOR+ (chunk sizes, fp32 and TF32) against
-performer-pytorch's FastAttention and exact SDPA (fp32, and bf16 with the
-flash kernel), one attention core forward + backward, batch 1, 8 heads x 64,
-256 features: the setting of the GPU issue's table. Also which SDPA kernels
+"""Attention on a GPU: our FAVOR+ (chunk sizes; fp32, TF32, and bf16 feature
+blocks with fp32 sums) against performer-pytorch's FastAttention and exact
+SDPA (fp32, and bf16 with the flash kernel), one attention core forward +
+backward, batch 1, 8 heads x 64, 256 features: the setting of the GPU
+issue's table. Also which SDPA kernels
 give bit-identical gradients twice in deterministic mode.
 
     python tests/benchmarks/gpu_attention.py [--out DIR] [--lengths 16384,65536]
@@ -88,6 +89,12 @@ def methods(projection):
         table[f"ours tf32 chunk {chunk}"] = (
             (lambda c: lambda q, k, v: favor_attention(q, k, v, projection, chunk_size=c))(chunk),
             True,
+            None,
+        )
+    for chunk in (16384, 65536):  # feature blocks in bf16, sums and output in fp32
+        table[f"ours bf16 chunk {chunk}"] = (
+            (lambda c: lambda q, k, v: favor_attention(q, k, v, projection, chunk_size=c, precision="bf16"))(chunk),
+            False,
             None,
         )
     table["performer-pytorch fp32"] = (lambda q, k, v: peer(q, k, v), False, None)

@@ -21,6 +21,7 @@ class PerformerConfig(TransformerConfig):
     # learned the task fell to chance at its first redraw
     redraw_interval: int = 32
     feature_seed: int | None = None  # None: drawn from torch's generator, i.e. from the training seed
+    precision: str = "fp32"  # FAVOR+'s feature blocks: fp32, or bf16 with fp32 sums (favor.PRECISIONS)
 
 
 class PerformerClassifier(AttentionClassifier):
@@ -35,6 +36,7 @@ class PerformerClassifier(AttentionClassifier):
                 redraw_interval=config.redraw_interval,
                 feature_seed=seed,
                 dropout=config.dropout,
+                precision=config.precision,
             )
 
         super().__init__(make_attention, config, seq_len, in_channels)
