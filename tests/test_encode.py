@@ -44,6 +44,9 @@ def test_the_compact_encoding_round_trips_through_one_hot_on_numpy_and_torch():
     assert onehot.sum() == sum(len(s) - s.count("N") for s in seqs)
     made = torch_one_hot(torch.from_numpy(codes), 4)
     assert made.dtype == torch.float32 and torch.equal(made, torch.from_numpy(onehot).float())
+    if torch.cuda.is_available():  # made on the GPU where the codes lie there
+        on_gpu = torch_one_hot(torch.from_numpy(codes).cuda(), 4)
+        assert on_gpu.is_cuda and torch.equal(on_gpu.cpu(), made)
     protein = encode(["p"], ["ACDEFGHIKLMNPQRSTVWYX"], "protein")
     assert protein[0].tolist() == list(range(21))
     assert torch.equal(torch_one_hot(torch.from_numpy(protein), 21)[0], torch.eye(21))
