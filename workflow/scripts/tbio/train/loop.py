@@ -2,7 +2,9 @@
 validation split, a resumable state file written after every epoch.
 
 Models do not train themselves; everything here works for any model that maps
-``(batch, seq_len, channels)`` float input to one logit per sequence.
+``(batch, seq_len, channels)`` float input to one logit per sequence and says
+its ``in_channels``: sequences come as uint8 codes (batch, seq_len) and each
+batch becomes that one-hot on the model's device (``tbio.models.inputs``).
 """
 
 from __future__ import annotations
