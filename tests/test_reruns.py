@@ -172,6 +172,7 @@ JOBS_OF_SECTION = {
     "motifs": {"discover_motifs": 4},
     "use_gpu": {},  # asks the cluster for a GPU; changes no result
     "memory_limit_mb": {},  # a check before any job; changes no result
+    "jobs_per_gpu": {},  # how many jobs share a GPU (read from the config, not params); changes no result
 }
 NOT_HERE = {"dna.windows", "dna.input", "seeds"}  # add or swap data sets: tests above and in test_user_data
 # dna keys that reach only some of the DNA side: the windows' splits, the
@@ -236,6 +237,7 @@ def candidates(value, siblings: list):
             "JASPAR2018",
             "mean",
             "max",
+            "bf16",
         ]
     if value is None:
         return [100_000, 0.99]
