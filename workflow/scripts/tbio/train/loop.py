@@ -349,14 +349,15 @@ def on_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
     """``tensor`` on a GPU when it takes at most DEVICE_DATA_SHARE of the
     memory this job may still take there (``devices.memory_budget``: its
     share of the card); batches are then drawn without a host-to-device
-    copy. Else where it is, pinned on a GPU machine so that each batch's copy
-    runs asynchronously; on the CPU always where it is. The values are the
-    same."""
+    copy. Else where it is: each batch drawn from it is pinned and copied
+    asynchronously (``inputs.model_input``; a batch drawn by index is a new
+    tensor, so pinning the whole set would buy nothing). On the CPU always
+    where it is. The values are the same."""
     if device.type != "cuda":
         return tensor
     if tensor.numel() * tensor.element_size() <= DEVICE_DATA_SHARE * memory_budget(device):
         return tensor.to(device)
-    return tensor.pin_memory()
+    return tensor
 
 
 def load_arrays(x_path: str | os.PathLike, y_path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
