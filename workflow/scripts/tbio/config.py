@@ -6,7 +6,9 @@ key, the value given and what is allowed, raised before any job runs."""
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import os
 from typing import Callable
 
 import jsonschema
@@ -120,6 +122,14 @@ def _validation_error(error: BaseException | None) -> jsonschema.ValidationError
     return error
 
 
+@functools.lru_cache(maxsize=4)
+def _load_schema(schema_path: str, modified_ns: int) -> dict:
+    """The schema, parsed once per process and version of the file (with
+    libyaml where PyYAML has it); callers only read it."""
+    with open(schema_path) as handle:
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def validate_config(config: dict, schema_path: str, validate: Callable[[dict, str], object]) -> dict:
     """The config with defaults filled in; raises ConfigError with one sentence.
 
@@ -129,9 +139,7 @@ def validate_config(config: dict, schema_path: str, validate: Callable[[dict, st
     Snakemake). What stays here is what the schema cannot say: values that
     arrived as strings (``--config``), NaN and infinity, one sentence per
     error, and the checks across keys."""
-    with open(schema_path) as handle:
-        schema = yaml.safe_load(handle)
-    filled = _as_typed(copy.deepcopy(dict(config)), schema)
+    filled = _as_typed(copy.deepcopy(dict(config)), _load_schema(str(schema_path), os.stat(schema_path).st_mtime_ns))
     found = _non_finite(filled)
     if found:
         path, value = found
