@@ -145,6 +145,15 @@ def test_a_missing_file_is_named(tmp_path):
         validate_config(config_with(splits), SCHEMA, validate)
 
 
+def test_element_tracks_are_refused_for_dna_that_does_not_say_where_its_elements_lie(tmp_path):
+    config = config_with(user_files(tmp_path))
+    config["models"]["enformer"]["track_weight"] = 1.0
+    with pytest.raises(
+        ConfigError, match=r"models\.enformer\.track_weight is 1\.0; element tracks .*\(dna\.input\).*expected 0\."
+    ):
+        validate_config(config, SCHEMA, validate)
+
+
 def test_the_workflow_trains_on_user_data_instead_of_simulating(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     splits = user_files(workdir / "mine")

@@ -2,6 +2,7 @@
 the default config's DAG, lint and format, and our FASTA checked by samtools."""
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -187,6 +188,11 @@ def test_the_reduced_enformer_scale_copy_runs_end_to_end_on_the_cpu(tmp_path):
     assert fields == {"cnn": 139, "cnn_dilated": 2438, "cnn_global": 16384, "enformer": 16384}
     attention = pd.read_csv(next((workdir / "results/models/dna").glob("*/enformer/seed1/attention.tsv")), sep="\t")
     assert attention["bin"].nunique() == 16384 // 128
+    # both models with bins learn the element tracks beside the label, the others do not
+    for model in ("cnn", "cnn_dilated", "cnn_global", "enformer"):
+        for metrics in (workdir / "results/models/dna").glob(f"*/{model}/seed1/metrics.json"):
+            history = json.loads(metrics.read_text())["history"]
+            assert ("val_track_auroc" in history[0]) == (model in ("cnn_dilated", "enformer")), metrics
     binned = pd.read_csv(workdir / "results/report/accuracy_by_distance.tsv", sep="\t")
     assert (
         binned["distance_max_bp"].max() > 3000 and (binned["distance_max_bp"] - binned["distance_min_bp"]).max() < 512

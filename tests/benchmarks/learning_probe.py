@@ -7,11 +7,14 @@ model sits on its plateau, whether a protein model learns the spacing task).
     .venv/bin/python tests/benchmarks/learning_probe.py dna enformer --dna '{"enhancers": ["MA0114.4", "MA0148.4"]}'
     .venv/bin/python tests/benchmarks/learning_probe.py spacing transformer --protein '{"repeats": 1}'
     .venv/bin/python tests/benchmarks/learning_probe.py spacing performer --settings '{"pool": 1}'
+    .venv/bin/python tests/benchmarks/learning_probe.py dna enformer --tracks 1 --n-train 2000 --epochs 6 \
+        --window 3000 4000 --dna '{"seq_len": 16384}' --settings '{"n_pool": 7, "dim": 64, "batch_size": 4}'
 
 The DNA task takes the default config's dna section (``--dna`` overrides keys
 of it), the protein spacing task its protein section (``--protein``). Model
 keys come from the default config's models section (``--settings`` overrides
-them).
+them). ``--tracks W`` (DNA, models with bins) adds the element tracks'
+loss with weight W (``tbio.train.tracks``) and prints their validation AUROC.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import torch
 import yaml
 
@@ -29,12 +33,14 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
 from tbio.data.encode import encode  # noqa: E402
+from tbio.data.layout import task_element_lengths  # noqa: E402
 from tbio.data.motifs import task_elements  # noqa: E402
 from tbio.data.pairs import simulate_pairs  # noqa: E402
 from tbio.data.simulate import split_seed  # noqa: E402
 from tbio.data.spacing import simulate_spacing  # noqa: E402
 from tbio.models import build_model  # noqa: E402
 from tbio.train.loop import TrainConfig, fit, make_deterministic  # noqa: E402
+from tbio.train.tracks import N_TRACKS, element_tracks  # noqa: E402
 
 
 def arrays(records, alphabet: str):
@@ -53,6 +59,7 @@ def main() -> None:
     parser.add_argument("--dna", default="{}", help="JSON overrides of the dna section")
     parser.add_argument("--protein", default="{}", help="JSON overrides of the protein section")
     parser.add_argument("--settings", default="{}", help="JSON overrides of the model's section")
+    parser.add_argument("--tracks", type=float, default=0.0, help="weight of the element tracks' loss (DNA)")
     args = parser.parse_args()
 
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -63,7 +70,11 @@ def main() -> None:
 
         def split(name, n):
             seed = split_seed(dna["data_seed"], name, *window)
-            return arrays(simulate_pairs(n, dna["seq_len"], promoters, enhancers, window, seed), "dna")
+            records = simulate_pairs(n, dna["seq_len"], promoters, enhancers, window, seed)
+            labels[name] = pd.DataFrame([{k: v for k, v in vars(r).items() if k != "seq"} for r in records])
+            return arrays(records, "dna")
+
+        labels = {}
 
         seq_len, channels = dna["seq_len"], 4
     else:
@@ -80,15 +91,30 @@ def main() -> None:
     n_train = args.n_train or (6000 if args.task == "dna" else protein["n_train"])
     train, val = split("train", n_train), split("val", 500)
     settings = {**config["models"][args.model], **json.loads(args.settings)}
-    settings.update(epochs=args.epochs, min_epochs=args.epochs, patience=args.epochs)
+    settings.update(epochs=args.epochs, min_epochs=args.epochs, patience=args.epochs, track_weight=args.tracks)
+    if args.tracks:
+        settings["tracks"] = N_TRACKS
     make_deterministic(args.seed, 1)
     model, _ = build_model(args.model, settings, seq_len, channels)
+    tracks = None
+    if args.tracks:
+        elements = task_element_lengths(dna)
+        tracks = tuple(element_tracks(labels[s], elements, seq_len, model.bin_bp) for s in ("train", "val"))
+        tracks = tuple(map(torch.from_numpy, tracks))
     started = time.perf_counter()
     result = fit(
-        model, train, val, TrainConfig.from_settings(settings, args.seed), torch.device("cpu"), log=lambda line: None
+        model,
+        train,
+        val,
+        TrainConfig.from_settings(settings, args.seed),
+        torch.device("cpu"),
+        log=lambda line: None,
+        tracks=tracks,
     )
     accuracies = " ".join(f"{h['val_accuracy']:.2f}" for h in result.history)
     print(f"{args.task} {args.model} seed {args.seed}: validation accuracy by epoch {accuracies}", end="")
+    if args.tracks:
+        print(", track AUROC " + " ".join(f"{h['val_track_auroc']:.3f}" for h in result.history), end="")
     print(f" ({time.perf_counter() - started:.0f} s)")
 
 

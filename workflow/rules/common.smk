@@ -11,7 +11,7 @@ from snakemake.logging import logger
 from snakemake.utils import validate
 from tbio.config import ConfigError, validate_config
 from tbio.data.bands import length_name
-from tbio.data.layout import window_name
+from tbio.data.layout import task_element_lengths, window_name
 from tbio.imports import library_closure
 from tbio.models import DNA_MODELS, PROTEIN_MODELS
 from tbio.models import REGISTRY as MODEL_REGISTRY
@@ -100,7 +100,14 @@ def training_settings(model, task):
         "model_settings": config["models"][model],
         "threads": config["threads"]["train"],
     }
+    if uses_tracks(model):  # the classes and lengths the element tracks mark
+        settings["elements"] = task_element_lengths(config["dna"])
     return canonical(settings)
+
+
+def uses_tracks(model):
+    """Does this model learn element tracks beside the label (track_weight)?"""
+    return bool(config["models"][model].get("track_weight"))
 
 
 # dna keys that reach no simulation: the windows come from the wildcard, the
@@ -339,13 +346,22 @@ def dna_test_labels():
     return [split_files(f"dna/{dna_set}", "test")["labels"] for dna_set in DNA_SETS]
 
 
-def dna_training_inputs(wildcards):
-    """A DNA training job's arrays; for simulated DNA also the test labels
-    (where the controls mask) and the held-out-distance set."""
-    inputs = dna_arrays(wildcards)
-    if not USER_DNA:
-        inputs["labels_test"] = split_files(f"dna/{wildcards.dna_set}", "test")["labels"]
-        inputs["x_probe"] = "results/encoded/dna/probe/test.x.npy"
-        inputs["y_probe"] = "results/encoded/dna/probe/test.y.npy"
-        inputs["labels_probe"] = "data/dna/probe/test.labels.tsv"
-    return inputs
+def dna_training_inputs(model):
+    """The input function of a DNA model's training jobs: the arrays; for
+    simulated DNA also the test labels (where the controls mask) and the
+    held-out-distance set, and for a model with element tracks the train and
+    val labels (where each element lies)."""
+
+    def inputs_of(wildcards):
+        inputs = dna_arrays(wildcards)
+        if uses_tracks(model):  # the config check refuses tracks with dna.input
+            for split in ("train", "val"):
+                inputs[f"labels_{split}"] = split_files(f"dna/{wildcards.dna_set}", split)["labels"]
+        if not USER_DNA:
+            inputs["labels_test"] = split_files(f"dna/{wildcards.dna_set}", "test")["labels"]
+            inputs["x_probe"] = "results/encoded/dna/probe/test.x.npy"
+            inputs["y_probe"] = "results/encoded/dna/probe/test.y.npy"
+            inputs["labels_probe"] = "data/dna/probe/test.labels.tsv"
+        return inputs
+
+    return inputs_of

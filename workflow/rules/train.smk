@@ -36,7 +36,7 @@ for model, task in TRAINING_TASKS.items():
         name:
             f"train_{model}"
         input:
-            unpack(dna_training_inputs if task == "dna" else protein_arrays),
+            unpack(dna_training_inputs(model) if task == "dna" else protein_arrays),
             code=train_code(model),
         output:
             **model_outputs,

@@ -47,5 +47,11 @@ with claim_device(snakemake.config["jobs_per_gpu"], log=log) as device:
         dataset=snakemake.wildcards.get("dna_set") or snakemake.wildcards.get("protein_set"),
         window=window_of(snakemake.wildcards.get("dna_set") or ""),
         device=device,
+        track_labels=(
+            {split: inputs[f"labels_{split}"] for split in ("train", "val")}
+            if "labels_train" in inputs.keys()
+            else None
+        ),
+        elements=settings.get("elements"),
         log=log,
     )

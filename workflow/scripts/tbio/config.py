@@ -187,6 +187,12 @@ def check_consistency(config: dict) -> None:
                 f"config key dna.seq_len is {dna['seq_len']}; models.{name} pools to bins of "
                 f"2 ** models.{name}.n_pool = {bin_bp} bp, so expected a multiple of {bin_bp}."
             )
+        if models[name]["track_weight"] and dna["input"]:
+            raise ConfigError(
+                f"config key models.{name}.track_weight is {models[name]['track_weight']}; element tracks are read "
+                "from where the simulation planted each element, which your own DNA (dna.input) does not say: "
+                "expected 0."
+            )
     for name in ("enformer", "performer", "transformer"):
         model = models[name]
         if model["dim"] % model["heads"]:

@@ -58,6 +58,19 @@ def cluster_length(motif_length: int, copies: int, spacer: int) -> int:
     return copies * motif_length + (copies - 1) * spacer
 
 
+def task_element_lengths(dna: dict) -> dict:
+    """{"promoters": [[spec, bp], [spec, bp]], "enhancers": [...]} of a
+    checked config's dna section, class 0 first: each promoter motif's length,
+    each enhancer cluster's (enhancer_copies sites, enhancer_spacer apart)."""
+    release = dna["jaspar_release"]
+    promoters = [[spec, motif_length(spec, release)] for spec in dna["promoters"]]
+    enhancers = [
+        [spec, cluster_length(motif_length(spec, release), dna["enhancer_copies"], dna["enhancer_spacer"])]
+        for spec in dna["enhancers"]
+    ]
+    return {"promoters": promoters, "enhancers": enhancers}
+
+
 def window_name(window) -> str:
     """A distance window's data set name: [10, 30] -> 'w10-30'."""
     low, high = window

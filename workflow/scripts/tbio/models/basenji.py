@@ -30,6 +30,7 @@ class BasenjiConfig:
     n_pool: int = 3  # attention-pooling stages; one bin = 2 ** n_pool bp
     kernel_size: int = 3  # of the dilated convs over bins
     dilations: list[int] = field(default_factory=lambda: [1, 2, 4, 8, 16])
+    tracks: int = 0  # element tracks read out at every bin (tbio.train.tracks); 0: none
 
 
 def receptive_field_bp(config: BasenjiConfig) -> int:

@@ -35,6 +35,7 @@ class EnformerConfig:
     ff_mult: int = 2
     dropout: float = 0.0
     n_basis: int = 6  # basis functions per kind (exponential, central mask)
+    tracks: int = 0  # element tracks read out at every bin (tbio.train.tracks); 0: none
 
 
 class AttentionPool(nn.Module):
@@ -201,14 +202,22 @@ class CentreBinModel(nn.Module):
         self.stem, self.tower = stem_and_tower(
             config.dim, config.stem_kernel, config.tower_kernel, config.n_pool, in_channels
         )
+        # Enformer's per-bin heads, here for the element tracks only: a 1x1
+        # conv on the tower's bins; absent (None) without tracks
+        self.track_head = nn.Conv1d(config.dim, config.tracks, 1) if config.tracks else None
+        self.track_logits: torch.Tensor | None = None
 
     @property
     def centre_bin(self) -> int:
         return (self.seq_len // 2) // self.bin_bp
 
     def bins(self, x: torch.Tensor) -> torch.Tensor:
-        """(batch, seq_len, 4) one-hot -> (batch, dim, n_bins)."""
-        return self.tower(self.stem(x.transpose(1, 2)))
+        """(batch, seq_len, 4) one-hot -> (batch, dim, n_bins); with a track
+        head, its (batch, tracks, n_bins) logits are kept in ``track_logits``."""
+        bins = self.tower(self.stem(x.transpose(1, 2)))
+        if self.track_head is not None:
+            self.track_logits = self.track_head(bins)
+        return bins
 
 
 def centre_head(dim: int) -> nn.Module:

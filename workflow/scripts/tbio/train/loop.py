@@ -48,6 +48,8 @@ class TrainConfig:
     stop_accuracy: float | None = None
     weight_decay: float = 0.01
     warmup_steps: int = 50
+    # the element tracks' loss, weighed against the label's (tbio.train.tracks); 0: none
+    track_weight: float = 0.0
     seed: int = 0
 
     @classmethod
@@ -204,6 +206,30 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     }
 
 
+def _track_loss(train_tracks: torch.Tensor, device: torch.device) -> nn.Module:
+    """Binary cross-entropy over every (track, bin), the marked bins weighed
+    up by how rare they are in the training tracks (a few bins in hundreds),
+    so that both kinds of bin count alike."""
+    share = train_tracks.sum(dtype=torch.float64).item() / train_tracks.numel()
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"the training tracks mark {share:.0%} of bins; expected some bins marked and some not")
+    return nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1.0 - share) / share, device=device))
+
+
+@torch.no_grad()
+def track_auroc(
+    model: nn.Module, x: torch.Tensor, tracks: torch.Tensor, batch_size: int, device: torch.device
+) -> float:
+    """AUROC of the model's track logits against ``tracks`` over every
+    (sequence, track, bin) of ``x``."""
+    model.eval()
+    logits = []
+    for idx in _batches(len(x), batch_size, None):
+        model(model_input(model, x[idx], device))
+        logits.append(model.track_logits.float().cpu())
+    return auroc(tracks.numpy().ravel(), torch.cat(logits).numpy().ravel())
+
+
 def _load_resume_state(path: Path, log: Callable[[str], None]) -> dict | None:
     """The saved state, or None (with a warning) when the file cannot be read
     whole: a truncated file must not stop every later run of the job."""
@@ -233,11 +259,15 @@ def fit(
     resume_path: str | os.PathLike | None = None,
     resume_key: str = "",
     log: Callable[[str], None] = print,
+    tracks: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> FitResult:
     """Train ``model`` on ``train`` = (uint8 codes, labels), keep the state
     with the lowest validation loss, stop early as ``may_stop`` says. With ``resume_path``, the full state (weights, optimiser,
     random generators, history) is written after every epoch and picked up
-    again when it carries the same ``resume_key``."""
+    again when it carries the same ``resume_key``. With ``tracks`` (train,
+    val: uint8 (n, tracks, bins), ``tracks.element_tracks``) and
+    ``config.track_weight``, the model's ``track_logits`` learn them too; the
+    validation loss that selects and stops stays the label's."""
     x_train, y_train = train
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -245,6 +275,7 @@ def fit(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
     shuffle = torch.Generator().manual_seed(config.seed)
     loss_fn = nn.BCEWithLogitsLoss()
+    track_loss_fn = _track_loss(tracks[0], device) if tracks is not None and config.track_weight else None
 
     history: list[dict] = []
     best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
@@ -274,13 +305,18 @@ def fit(
         model.train()
         # each step's loss stays on the device until the epoch ends: no host
         # sync per step, so a GPU never waits for the Python loop
-        losses, sizes = [], []
+        losses, sizes, track_losses = [], [], []
         for idx in _batches(len(x_train), config.batch_size, shuffle):
             xb = model_input(model, x_train[idx], device)
             yb = y_train[idx].to(device).float()
-            loss = loss_fn(model(xb), yb)
+            loss = loss_fn(model(xb), yb)  # the label's: train_loss in the history
+            objective = loss
+            if track_loss_fn is not None:
+                track_loss = track_loss_fn(model.track_logits, tracks[0][idx].to(device).float())
+                track_losses.append(track_loss.detach())
+                objective = loss + config.track_weight * track_loss
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            objective.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
@@ -298,6 +334,8 @@ def fit(
             total += step_loss * size
             count += size
         scores = evaluate(model, *val, config.batch_size, device)
+        if track_loss_fn is not None:  # how well the tower finds the elements: AUROC over every bin
+            scores["track_auroc"] = track_auroc(model, val[0], tracks[1], config.batch_size, device)
         elapsed += time.perf_counter() - started
         history.append(
             {
@@ -309,14 +347,18 @@ def fit(
                 "seconds": elapsed,
             }
         )
+        if track_loss_fn is not None:
+            history[-1]["train_track_loss"] = torch.stack(track_losses).mean().item()
+            history[-1]["val_track_auroc"] = scores["track_auroc"]
         if scores["loss"] < best_loss - config.min_delta:
             best_loss, best_epoch, bad_epochs = scores["loss"], epoch, 0
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         else:
             bad_epochs = 0 if climbing(history) else bad_epochs + 1
+        tracks_note = f" val_track_auroc {scores['track_auroc']:.3f}" if track_loss_fn is not None else ""
         log(
             f"epoch {epoch}: train_loss {total / count:.4f} val_loss {scores['loss']:.4f} "
-            f"val_accuracy {scores['accuracy']:.3f} ({elapsed:.1f} s)"
+            f"val_accuracy {scores['accuracy']:.3f}{tracks_note} ({elapsed:.1f} s)"
         )
         if resume_path:
             _save_atomic(

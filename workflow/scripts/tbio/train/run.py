@@ -21,6 +21,7 @@ from . import TRAINED_DRAW
 from .controls import accuracy_by_distance, control_accuracies
 from .draws import accuracy_over_draws
 from .interpret import centre_attention, gradient_times_input, used_reach_bp
+from .tracks import N_TRACKS, element_tracks
 from .loop import (
     PLATEAU_ACCURACY,
     TrainConfig,
@@ -34,6 +35,26 @@ from .loop import (
     nondeterministic_ops,
     pick_device,
 )
+
+
+def _tracks(model_name: str, model, track_labels: dict | None, elements: dict | None, splits: dict) -> tuple:
+    """The train and val splits' element tracks at the model's bins, each
+    checked against its split's arrays (same records, same labels)."""
+    if getattr(model, "track_head", None) is None:
+        raise ValueError(f"models.{model_name}.track_weight: {model_name} has no bins to read element tracks from")
+    if not track_labels or not elements:
+        raise ValueError(
+            f"models.{model_name}.track_weight needs the simulation's labels TSVs of the train and val splits "
+            "(where each element lies): set it to 0 for DNA without them (dna.input)"
+        )
+    tracks = []
+    for split, (x, y) in splits.items():
+        path = track_labels[split]
+        labels = pd.read_csv(path, sep="\t")
+        if len(labels) != len(y) or not np.array_equal(labels["label"].to_numpy(), y.numpy()):
+            raise ValueError(f"{path}: its {len(labels)} records and labels are not those of the {split} arrays")
+        tracks.append(torch.from_numpy(element_tracks(labels, elements, x.shape[1], model.bin_bp, source=str(path))))
+    return tuple(tracks)
 
 
 def train_job(
@@ -56,6 +77,8 @@ def train_job(
     dataset: str | None = None,
     window: tuple[int, int] | None = None,
     device: torch.device | None = None,
+    track_labels: dict | None = None,
+    elements: dict | None = None,
     log=print,
 ) -> dict:
     """Train ``model_name`` on ``arrays`` (x_train, y_train, x_val, ... paths),
@@ -71,16 +94,24 @@ def train_job(
     fresh random-feature draws (``draws.accuracy_over_draws``; settings
     test_draws, sweep_draws and test_nb_features). ``window``: the training distances (low, high).
     ``device``: where to train (``devices.claim_device``); by default a GPU
-    when torch sees one, else the CPU."""
+    when torch sees one, else the CPU. With ``settings['track_weight']`` the
+    model also learns the element tracks (``tracks.element_tracks``) of
+    ``track_labels`` (train, val: the labels TSVs of those splits) for
+    ``elements`` (the config's promoters and enhancers with their lengths)."""
     make_deterministic(seed, threads)
     device = device or pick_device()
     train = load_arrays(arrays["x_train"], arrays["y_train"])
     val = load_arrays(arrays["x_val"], arrays["y_val"])
     test = load_arrays(arrays["x_test"], arrays["y_test"])
     seq_len, channels = train[0].shape[1], CHANNELS[task]  # the one-hot's channels, made per batch
+    train_config = TrainConfig.from_settings(settings, seed)
+    if train_config.track_weight:
+        settings = {**settings, "tracks": N_TRACKS}
     model, model_config = build_model(model_name, settings, seq_len, channels)
     untrained_state = {k: v.detach().clone() for k, v in model.state_dict().items()}  # the untrained control
-    train_config = TrainConfig.from_settings(settings, seed)
+    tracks = None
+    if train_config.track_weight:
+        tracks = _tracks(model_name, model, track_labels, elements, {"train": train, "val": val})
     n_params = sum(p.numel() for p in model.parameters())
     log(f"{model_name} on {task}: {n_params} parameters, {device}, {threads} thread(s), seq_len {seq_len}")
 
@@ -93,7 +124,7 @@ def train_job(
         asdict(model_config),
         [(name, tuple(tensor.shape)) for name, tensor in untrained_state.items()],
         asdict(train_config),
-        content_digest(*train, *val),
+        content_digest(*train, *val, *(tracks or ())),
         threads,
         str(device),
         torch.__version__,
@@ -102,7 +133,9 @@ def train_job(
         Path(resume_path).parent.mkdir(parents=True, exist_ok=True)
     # ops without a deterministic kernel on this device (none on the CPU)
     with nondeterministic_ops() as unrepeatable:
-        result = fit(model, train, val, train_config, device, resume_path=resume_path, resume_key=key, log=log)
+        result = fit(
+            model, train, val, train_config, device, resume_path=resume_path, resume_key=key, log=log, tracks=tracks
+        )
         scores = evaluate(model, *test, train_config.batch_size, device)
         log(f"test: accuracy {scores['accuracy']:.4f} auroc {scores['auroc']:.4f} (best epoch {result.best_epoch})")
         best_val = max((h["val_accuracy"] for h in result.history), default=0.0)
