@@ -7,7 +7,7 @@ from tbio.models import build_model
 from tbio.models.cnn import CNNConfig, receptive_field_bp
 from tbio.models.basenji import BasenjiConfig
 from tbio.models.basenji import receptive_field_bp as basenji_field
-from tbio.models.enformer import AttentionPool
+from tbio.models.enformer import AttentionPool, relative_position_basis
 
 SEQ_LEN = 256
 
@@ -156,3 +156,22 @@ def test_the_dilated_cnn_receptive_field_matches_a_brute_force_probe(config):
 def test_the_default_dilated_cnn_reaches_the_whole_default_sequence():
     model, _ = build_model("cnn_dilated", {}, 512, 4)
     assert model.receptive_field_bp() == 542
+
+
+def test_the_gamma_basis_adds_bumps_over_the_distances_and_leaves_the_other_kinds():
+    n_bins, k = 128, 8
+    plain, gamma = relative_position_basis(n_bins, k), relative_position_basis(n_bins, k, gamma=True)
+    assert plain.shape == (2 * n_bins - 1, 4 * k) and gamma.shape == (2 * n_bins - 1, 6 * k)
+    # exponential and central mask as without it, symmetric then signed
+    assert torch.equal(gamma[:, : 2 * k], plain[:, : 2 * k]) and torch.equal(gamma[:, 3 * k : 5 * k], plain[:, 2 * k :])
+    distances = torch.arange(-n_bins + 1, n_bins)
+    bumps = gamma[:, 2 * k : 3 * k]
+    assert torch.allclose(gamma[:, 5 * k :], torch.sign(distances)[:, None] * bumps)
+    # each peaks at 1 near its mean (spread evenly up to n_bins), is 0 at distance 0, symmetric in r
+    peaks = bumps[n_bins - 1 :].argmax(dim=0)
+    means = torch.linspace(n_bins / k, n_bins, k)
+    assert (peaks[:-1] - means[:-1]).abs().max() < n_bins / k and (peaks.diff() > 0).all()
+    assert torch.allclose(bumps.amax(dim=0), torch.ones(k)) and bumps[n_bins - 1].max() < 1e-6
+    assert torch.equal(bumps, bumps.flip(0))
+    model, config = build_model("enformer", {"gamma_basis": True, "n_basis": k}, SEQ_LEN, 4)
+    assert config.gamma_basis and model(one_hot(2)).shape == (2,)

@@ -56,6 +56,7 @@ def test_toy_run_writes_a_summary_row_per_trained_model(test_run):
 def test_toy_run_writes_a_self_contained_report(test_run):
     html = (test_run / "results/report/report.html").read_text()
     assert "data:image/png;base64," in html
+    assert "also learned the element tracks" not in html  # none learned in the default models (track_weight 0)
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
 
 
@@ -199,3 +200,4 @@ def test_the_reduced_enformer_scale_copy_runs_end_to_end_on_the_cpu(tmp_path):
     )
     page = (workdir / "results/report/report.html").read_text()
     assert page.count('<img src="data:image/png;base64,') == len(FIGURES)
+    assert "the Enformer-style model also learned the element tracks beside the label (track_weight 1)" in page

@@ -34,7 +34,10 @@ class EnformerConfig:
     heads: int = 4
     ff_mult: int = 2
     dropout: float = 0.0
-    n_basis: int = 6  # basis functions per kind (exponential, central mask)
+    n_basis: int = 6  # basis functions per kind (exponential, central mask, and gamma if on)
+    # Enformer's third kind: gamma densities with means spread evenly over the
+    # sequence, bumps that can single out a band of distances
+    gamma_basis: bool = False
     tracks: int = 0  # element tracks read out at every bin (tbio.train.tracks); 0: none
 
 
@@ -113,10 +116,25 @@ def tower_receptive_field_bp(stem_kernel: int, tower_kernel: int, n_pool: int) -
     return field
 
 
-def relative_position_basis(n_bins: int, n_basis: int) -> torch.Tensor:
-    """Enformer's exponential and central-mask features of every relative
-    distance r in [-(n_bins - 1), n_bins - 1], symmetric and signed:
-    (2 n_bins - 1, 4 n_basis)."""
+def gamma_features(absolute: torch.Tensor, n_bins: int, n_basis: int) -> torch.Tensor:
+    """Enformer's gamma basis of distances ``absolute`` (n, 1): densities with
+    means spread evenly up to n_bins and a standard deviation of
+    n_bins / (2 n_basis), each scaled to a maximum of 1: (n, n_basis)."""
+    stddev = n_bins / (2 * n_basis)
+    mean = torch.linspace(n_bins / n_basis, n_bins, n_basis)
+    concentration, rate = (mean / stddev) ** 2, mean / stddev**2
+    log_density = (
+        torch.xlogy(concentration - 1, absolute) - rate * absolute + concentration * torch.log(rate)
+    ) - torch.lgamma(concentration)
+    density = torch.exp(log_density) + 1e-8
+    return density / density.amax(dim=0, keepdim=True)
+
+
+def relative_position_basis(n_bins: int, n_basis: int, gamma: bool = False) -> torch.Tensor:
+    """Enformer's exponential and central-mask features (and with ``gamma``
+    its gamma features) of every relative distance r in [-(n_bins - 1),
+    n_bins - 1], symmetric and signed: (2 n_bins - 1, 4 n_basis), or
+    (2 n_bins - 1, 6 n_basis) with gamma."""
     distances = torch.arange(-n_bins + 1, n_bins, dtype=torch.float32)
     absolute = distances.abs()[:, None]
     # exponential decay with half-lives log-spaced from 3 bins to n_bins
@@ -125,20 +143,22 @@ def relative_position_basis(n_bins: int, n_basis: int) -> torch.Tensor:
     # central mask: 1 inside windows of growing width
     widths = 2 ** torch.arange(1, n_basis + 1, dtype=torch.float32) - 1
     central = (widths > absolute).float()
-    symmetric = torch.cat([exponential, central], dim=-1)
+    symmetric = torch.cat(
+        [exponential, central] + ([gamma_features(absolute, n_bins, n_basis)] if gamma else []), dim=-1
+    )
     return torch.cat([symmetric, torch.sign(distances)[:, None] * symmetric], dim=-1)
 
 
 class RelativeAttention(nn.Module):
     """Multi-head self-attention over bins with a per-head relative-position bias."""
 
-    def __init__(self, dim: int, heads: int, n_bins: int, n_basis: int, dropout: float):
+    def __init__(self, dim: int, heads: int, n_bins: int, n_basis: int, dropout: float, gamma: bool = False):
         super().__init__()
         self.heads, self.dropout = heads, dropout
         self.to_q = nn.Linear(dim, dim, bias=False)
         self.to_kv = nn.Linear(dim, 2 * dim, bias=False)
         self.to_out = nn.Linear(dim, dim)
-        self.register_buffer("basis", relative_position_basis(n_bins, n_basis), persistent=False)
+        self.register_buffer("basis", relative_position_basis(n_bins, n_basis, gamma), persistent=False)
         self.to_bias = nn.Linear(self.basis.shape[-1], heads, bias=False)
         index = torch.arange(n_bins)
         self.register_buffer("offsets", index[None, :] - index[:, None] + n_bins - 1, persistent=False)
@@ -169,7 +189,9 @@ class TransformerLayer(nn.Module):
     def __init__(self, config: EnformerConfig, n_bins: int):
         super().__init__()
         self.attention_norm = nn.LayerNorm(config.dim)
-        self.attention = RelativeAttention(config.dim, config.heads, n_bins, config.n_basis, config.dropout)
+        self.attention = RelativeAttention(
+            config.dim, config.heads, n_bins, config.n_basis, config.dropout, config.gamma_basis
+        )
         self.feed_forward = nn.Sequential(
             nn.LayerNorm(config.dim),
             nn.Linear(config.dim, config.ff_mult * config.dim),

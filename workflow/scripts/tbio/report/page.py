@@ -6,6 +6,7 @@ with their formats and the sections in reading order."""
 from __future__ import annotations
 
 import html
+import math
 import re
 from pathlib import Path
 
@@ -153,6 +154,27 @@ def _window_list(table: pd.DataFrame) -> str:
     return ", ".join(f"{int(low)}–{int(high)}" for low, high in windows)
 
 
+def _track_facts(t: Tables) -> list[dict]:
+    """Per DNA model that learned element tracks beside the label: its
+    track_weight and the lowest validation AUROC of the tracks at any job's last epoch."""
+    curves = t.curves
+    if "val_track_auroc" not in curves or not len(curves):
+        return []
+    rows = []
+    dna = curves[(curves["task"] == "dna") & curves["val_track_auroc"].notna()]
+    for model, runs in dna.groupby("model", sort=False):
+        last = runs.sort_values("epoch").groupby(["dataset", "seed"]).tail(1)
+        rows.append(
+            {
+                "model": MODEL_NAMES.get(model, model),
+                "weight": f"{t.config.get('models', {}).get(model, {}).get('track_weight', math.nan):g}",
+                "auroc": f"{last['val_track_auroc'].min():.3f}",
+                "jobs": len(last),
+            }
+        )
+    return rows
+
+
 def run_facts(name: str, t: Tables) -> dict:
     """This run's numbers behind figure ``name``, from the report's tables."""
     if name == "accuracy_vs_distance":
@@ -168,6 +190,8 @@ def run_facts(name: str, t: Tables) -> dict:
             "windows": _window_list(t.summary[t.summary["task"] == "dna"]),
             "seq_len": t.seq_len,
         }
+    if name == "learning_curves_dna":
+        return {"tracks": _track_facts(t)}
     if name == "protein_by_length":
         lengths = sorted(t.protein["seq_len"].unique()) if len(t.protein) else []
         return {
