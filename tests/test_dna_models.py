@@ -175,3 +175,22 @@ def test_the_gamma_basis_adds_bumps_over_the_distances_and_leaves_the_other_kind
     assert torch.equal(bumps, bumps.flip(0))
     model, config = build_model("enformer", {"gamma_basis": True, "n_basis": k}, SEQ_LEN, 4)
     assert config.gamma_basis and model(one_hot(2)).shape == (2,)
+
+
+def test_a_position_gain_scales_the_basis_and_starts_from_no_preferred_distance():
+    torch.manual_seed(0)
+    plain, _ = build_model("enformer", {}, SEQ_LEN, 4)
+    torch.manual_seed(0)
+    same, _ = build_model("enformer", {"position_gain": 1.0}, SEQ_LEN, 4)
+    torch.manual_seed(0)
+    fast, config = build_model("enformer", {"position_gain": 10.0}, SEQ_LEN, 4)
+    assert config.position_gain == 10.0
+    for name, tensor in plain.state_dict().items():
+        assert torch.equal(tensor, same.state_dict()[name]), name
+        if "to_bias" not in name:  # every other weight as without the gain
+            assert torch.equal(tensor, fast.state_dict()[name]), name
+    for slow, quick in zip(plain.transformer, fast.transformer):
+        assert torch.allclose(quick.attention.basis, 10 * slow.attention.basis)
+        assert not quick.attention.to_bias.weight.any() and slow.attention.to_bias.weight.any()
+        # a fresh model with the gain prefers no distance
+        assert not quick.attention.position_bias(slice(None)).any()

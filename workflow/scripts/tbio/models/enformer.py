@@ -38,6 +38,10 @@ class EnformerConfig:
     # Enformer's third kind: gamma densities with means spread evenly over the
     # sequence, bumps that can single out a band of distances
     gamma_basis: bool = False
+    # logits of position bias per unit of its weights: the basis is scaled by
+    # this, so the bias moves this many times as fast per optimiser step; with
+    # a gain other than 1 the bias weights start at 0 (no distance preferred)
+    position_gain: float = 1.0
     tracks: int = 0  # element tracks read out at every bin (tbio.train.tracks); 0: none
 
 
@@ -152,14 +156,26 @@ def relative_position_basis(n_bins: int, n_basis: int, gamma: bool = False) -> t
 class RelativeAttention(nn.Module):
     """Multi-head self-attention over bins with a per-head relative-position bias."""
 
-    def __init__(self, dim: int, heads: int, n_bins: int, n_basis: int, dropout: float, gamma: bool = False):
+    def __init__(
+        self,
+        dim: int,
+        heads: int,
+        n_bins: int,
+        n_basis: int,
+        dropout: float,
+        gamma: bool = False,
+        position_gain: float = 1.0,
+    ):
         super().__init__()
         self.heads, self.dropout = heads, dropout
         self.to_q = nn.Linear(dim, dim, bias=False)
         self.to_kv = nn.Linear(dim, 2 * dim, bias=False)
         self.to_out = nn.Linear(dim, dim)
-        self.register_buffer("basis", relative_position_basis(n_bins, n_basis, gamma), persistent=False)
+        basis = relative_position_basis(n_bins, n_basis, gamma)
+        self.register_buffer("basis", basis * position_gain if position_gain != 1.0 else basis, persistent=False)
         self.to_bias = nn.Linear(self.basis.shape[-1], heads, bias=False)
+        if position_gain != 1.0:
+            nn.init.zeros_(self.to_bias.weight)
         index = torch.arange(n_bins)
         self.register_buffer("offsets", index[None, :] - index[:, None] + n_bins - 1, persistent=False)
         self.keep_attention = False
@@ -190,7 +206,7 @@ class TransformerLayer(nn.Module):
         super().__init__()
         self.attention_norm = nn.LayerNorm(config.dim)
         self.attention = RelativeAttention(
-            config.dim, config.heads, n_bins, config.n_basis, config.dropout, config.gamma_basis
+            config.dim, config.heads, n_bins, config.n_basis, config.dropout, config.gamma_basis, config.position_gain
         )
         self.feed_forward = nn.Sequential(
             nn.LayerNorm(config.dim),
