@@ -187,23 +187,44 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None):
 
 
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int, device: torch.device) -> np.ndarray:
-    """Logits for uint8 codes ``x`` (n, seq_len)."""
+def predict(
+    model: nn.Module, x: torch.Tensor, batch_size: int, device: torch.device, track_logits: list | None = None
+) -> np.ndarray:
+    """Logits for uint8 codes ``x`` (n, seq_len); with a list
+    ``track_logits``, each batch's element-track logits are appended to it."""
     model.eval()
-    logits = [model(model_input(model, x[idx], device)).float().cpu() for idx in _batches(len(x), batch_size, None)]
+    logits = []
+    for idx in _batches(len(x), batch_size, None):
+        logits.append(model(model_input(model, x[idx], device)).float().cpu())
+        if track_logits is not None:
+            track_logits.append(model.track_logits.float().cpu())
     return torch.cat(logits).numpy()
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, device: torch.device) -> dict:
-    logits = predict(model, x, batch_size, device)
+def evaluate(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    device: torch.device,
+    tracks: torch.Tensor | None = None,
+) -> dict:
+    """Loss, accuracy and AUROC of the label; with ``tracks`` (the element
+    tracks of ``x``) also ``track_auroc``, over every (sequence, track, bin),
+    from the same forward passes."""
+    track_logits = [] if tracks is not None else None
+    logits = predict(model, x, batch_size, device, track_logits)
     labels = y.numpy()
     loss = nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(logits), y.float()).item()
     probabilities = 1.0 / (1.0 + np.exp(-logits))
-    return {
+    scores = {
         "loss": loss,
         "accuracy": accuracy(labels, probabilities),
         "auroc": auroc(labels, logits),
     }
+    if tracks is not None:
+        scores["track_auroc"] = auroc(tracks.numpy().ravel(), torch.cat(track_logits).numpy().ravel())
+    return scores
 
 
 def _track_loss(train_tracks: torch.Tensor, device: torch.device) -> nn.Module:
@@ -214,20 +235,6 @@ def _track_loss(train_tracks: torch.Tensor, device: torch.device) -> nn.Module:
     if not 0.0 < share < 1.0:
         raise ValueError(f"the training tracks mark {share:.0%} of bins; expected some bins marked and some not")
     return nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1.0 - share) / share, device=device))
-
-
-@torch.no_grad()
-def track_auroc(
-    model: nn.Module, x: torch.Tensor, tracks: torch.Tensor, batch_size: int, device: torch.device
-) -> float:
-    """AUROC of the model's track logits against ``tracks`` over every
-    (sequence, track, bin) of ``x``."""
-    model.eval()
-    logits = []
-    for idx in _batches(len(x), batch_size, None):
-        model(model_input(model, x[idx], device))
-        logits.append(model.track_logits.float().cpu())
-    return auroc(tracks.numpy().ravel(), torch.cat(logits).numpy().ravel())
 
 
 def _load_resume_state(path: Path, log: Callable[[str], None]) -> dict | None:
@@ -333,9 +340,8 @@ def fit(
         for step_loss, size in zip(step_losses, sizes):  # summed as before, in Python floats
             total += step_loss * size
             count += size
-        scores = evaluate(model, *val, config.batch_size, device)
-        if track_loss_fn is not None:  # how well the tower finds the elements: AUROC over every bin
-            scores["track_auroc"] = track_auroc(model, val[0], tracks[1], config.batch_size, device)
+        # with tracks also how well the tower finds the elements
+        scores = evaluate(model, *val, config.batch_size, device, tracks[1] if track_loss_fn is not None else None)
         elapsed += time.perf_counter() - started
         history.append(
             {
