@@ -172,7 +172,7 @@ class RelativeAttention(nn.Module):
         self.to_kv = nn.Linear(dim, 2 * dim, bias=False)
         self.to_out = nn.Linear(dim, dim)
         basis = relative_position_basis(n_bins, n_basis, gamma)
-        self.register_buffer("basis", basis * position_gain if position_gain != 1.0 else basis, persistent=False)
+        self.register_buffer("basis", basis * position_gain, persistent=False)  # x 1.0 is exact
         self.to_bias = nn.Linear(self.basis.shape[-1], heads, bias=False)
         if position_gain != 1.0:
             nn.init.zeros_(self.to_bias.weight)
