@@ -10,7 +10,15 @@ from simulated import dna_records
 from tbio.data.encode import encode
 from tbio.data.spacing import simulate_spacing
 from tbio.models import build_model
-from tbio.train.loop import TrainConfig, evaluate, fit, make_deterministic, may_stop, nondeterministic_ops
+from tbio.train.loop import (
+    TrainConfig,
+    epochs_run,
+    evaluate,
+    fit,
+    make_deterministic,
+    may_stop,
+    nondeterministic_ops,
+)
 from tbio.train.metrics import accuracy, auroc
 from tbio.train.interpret import used_reach_bp
 from tbio.train.run import train_job
@@ -100,6 +108,23 @@ def test_early_stopping_keeps_the_best_validation_state():
     assert result.best_epoch == 1 + int(np.argmin(losses))
     scores = evaluate(model, *arrays(32, 2), 16, torch.device("cpu"))
     assert scores["loss"] == pytest.approx(min(losses), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "settings, separable",
+    [
+        ({"patience": 2, "min_epochs": 1, "lr": 0.01}, False),  # stops on patience
+        ({"patience": 1, "min_epochs": 4, "plateau_epochs": 6, "lr": 1e-5}, False),  # waits at chance
+        ({"patience": 5, "stop_accuracy": 0.95, "lr": 0.01}, True),  # stops on the stop accuracy
+    ],
+)
+def test_epochs_run_replays_the_stopping_rule_of_fit(settings, separable):
+    """The epoch count that sizes a run before it starts (tests/benchmarks/sweep_budget.py)
+    is the one fit trains, given the same scores, whichever rule stops it."""
+    config = TrainConfig(epochs=12, batch_size=16, seed=2, **settings)
+    _, result = train(config, separable=separable)
+    assert 1 <= len(result.history) < config.epochs
+    assert epochs_run(config, lambda epoch: result.history[epoch - 1]) == len(result.history)
 
 
 def test_train_job_writes_checkpoint_metrics_contributions_controls_and_accuracy_by_distance(tmp_path):

@@ -106,6 +106,30 @@ def may_stop(config: TrainConfig, next_epoch: int, bad_epochs: int, history: lis
     return not (at_chance and not memorising(history) and next_epoch <= config.plateau_epochs)
 
 
+def progress(config: TrainConfig, history: list[dict], best_loss: float, bad_epochs: int) -> tuple[bool, float, int]:
+    """After the epoch last appended to ``history``: whether its validation
+    loss is a new best (a drop of at least ``min_delta``), then the best loss
+    and the count of epochs without progress, as ``may_stop`` reads it."""
+    loss = history[-1]["val_loss"]
+    if loss < best_loss - config.min_delta:
+        return True, loss, 0
+    return False, best_loss, 0 if climbing(history) else bad_epochs + 1
+
+
+def epochs_run(config: TrainConfig, score: Callable[[int], dict]) -> int:
+    """How many epochs ``fit`` trains when epoch e's scores are ``score(e)``
+    (``train_loss``, ``val_loss``, ``val_accuracy``): its stopping rule
+    without the training, to size a run before it starts."""
+    history: list[dict] = []
+    best_loss, bad_epochs = math.inf, 0
+    for epoch in range(1, config.epochs + 1):
+        if may_stop(config, epoch, bad_epochs, history):
+            return epoch - 1
+        history.append(score(epoch))
+        _, best_loss, bad_epochs = progress(config, history, best_loss, bad_epochs)
+    return config.epochs
+
+
 @dataclass
 class FitResult:
     best_state: dict
@@ -356,11 +380,10 @@ def fit(
         if track_loss_fn is not None:
             history[-1]["train_track_loss"] = torch.stack(track_losses).mean().item()
             history[-1]["val_track_auroc"] = scores["track_auroc"]
-        if scores["loss"] < best_loss - config.min_delta:
-            best_loss, best_epoch, bad_epochs = scores["loss"], epoch, 0
+        improved, best_loss, bad_epochs = progress(config, history, best_loss, bad_epochs)
+        if improved:
+            best_epoch = epoch
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-        else:
-            bad_epochs = 0 if climbing(history) else bad_epochs + 1
         tracks_note = f" val_track_auroc {scores['track_auroc']:.3f}" if track_loss_fn is not None else ""
         log(
             f"epoch {epoch}: train_loss {total / count:.4f} val_loss {scores['loss']:.4f} "
