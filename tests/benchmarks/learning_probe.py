@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--protein", default="{}", help="JSON overrides of the protein section")
     parser.add_argument("--settings", default="{}", help="JSON overrides of the model's section")
     parser.add_argument("--tracks", type=float, default=0.0, help="weight of the element tracks' loss (DNA)")
+    parser.add_argument("--verbose", action="store_true", help="print the training loop's line for every epoch")
     args = parser.parse_args()
 
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -108,7 +109,7 @@ def main() -> None:
         val,
         TrainConfig.from_settings(settings, args.seed),
         torch.device("cpu"),
-        log=lambda line: None,
+        log=(lambda line: print(line, flush=True)) if args.verbose else (lambda line: None),
         tracks=tracks,
     )
     accuracies = " ".join(f"{h['val_accuracy']:.2f}" for h in result.history)
