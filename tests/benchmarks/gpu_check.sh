@@ -8,10 +8,13 @@
 #                   one-hot made on the GPU);
 #   gpu_attention   tests/benchmarks/gpu_attention.py: FAVOR+ fp32, TF32 and bf16
 #                   blocks against performer-pytorch and SDPA (needs performer-pytorch);
+#   sweep_budget    tests/benchmarks/sweep_budget.py: each DNA model's training rate at
+#                   Enformer's scale, alone and 8 side by side on the card, and the
+#                   sweep's minutes that follow, before the sweep itself runs;
 #   enformer_scale  the DNA experiment at Enformer's scale, timed:
 #                   snakemake --cores N --configfile config/enformer_scale.yaml
 #
-#   bash tests/benchmarks/gpu_check.sh [OUT]                  # all three (~20 min on an H200?)
+#   bash tests/benchmarks/gpu_check.sh [OUT]                  # all four (~25 min on an H200?)
 #   STEPS="cuda_tests gpu_attention" bash tests/benchmarks/gpu_check.sh
 #
 # Environment: PYTHON (default python3, with CUDA torch and the project's requirements),
@@ -22,7 +25,7 @@ set -uo pipefail
 out=${1:-results/gpu_check}
 python=${PYTHON:-python3}
 cores=${CORES:-$(nproc)}
-steps=${STEPS:-cuda_tests gpu_attention enformer_scale}
+steps=${STEPS:-cuda_tests gpu_attention sweep_budget enformer_scale}
 mkdir -p "$out"
 "$python" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else "gpu_check: torch sees no CUDA GPU")' || exit 1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv >"$out/gpu.csv" 2>&1
@@ -47,13 +50,16 @@ for name in $steps; do
     gpu_attention)
         step gpu_attention 420 "$python" tests/benchmarks/gpu_attention.py --out "$out"
         ;;
+    sweep_budget)
+        step sweep_budget 420 "$python" tests/benchmarks/sweep_budget.py --configfile config/enformer_scale.yaml --out "$out"
+        ;;
     enformer_scale)
         step enformer_scale "${SCALE_LIMIT_S:-900}" "$python" -m snakemake --cores "$cores" \
             --configfile config/enformer_scale.yaml
         cp results/report/summary.tsv "$out/enformer_scale_summary.tsv" 2>/dev/null
         ;;
     *)
-        echo "gpu_check: unknown step '$name' (cuda_tests, gpu_attention, enformer_scale)" >&2
+        echo "gpu_check: unknown step '$name' (cuda_tests, gpu_attention, sweep_budget, enformer_scale)" >&2
         failed=$((failed + 1))
         ;;
     esac
