@@ -47,7 +47,7 @@ import yaml
 
 from harness import ROOT, save
 from snakemake.utils import update_config, validate
-from tbio.config import validate_config
+from tbio.config import ConfigError, validate_config
 from tbio.models import DNA_MODELS, build_model
 from tbio.train.devices import claim_device
 from tbio.train.loop import TrainConfig, epochs_run, evaluate, fit, make_deterministic
@@ -62,8 +62,13 @@ def load_config(configfiles: list[str]) -> dict:
     ``snakemake --configfile`` does, with the schema's defaults filled."""
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     for path in configfiles:
+        if not Path(path).is_file():
+            raise SystemExit(f"sweep_budget: --configfile {path} is not a file; expected a workflow config (YAML).")
         update_config(config, yaml.safe_load(Path(path).read_text()) or {})
-    return validate_config(config, str(SCHEMA), validate)
+    try:
+        return validate_config(config, str(SCHEMA), validate)
+    except ConfigError as error:
+        raise SystemExit(f"sweep_budget: {error}") from None
 
 
 def model_settings(config: dict, name: str) -> dict:
@@ -172,7 +177,7 @@ def job_epochs(train_config: TrainConfig, learns_in: int | None) -> int:
 
     def score(epoch):
         done = epoch >= learns_in
-        loss = 0.05 if done else 0.693 - 0.1 * epoch
+        loss = 0.693 - 0.6 * min(epoch, learns_in) / learns_in  # falls by more than min_delta each epoch
         return {"train_loss": loss, "val_loss": loss, "val_accuracy": stop if done else 0.5 + 0.3 * epoch / learns_in}
 
     return epochs_run(train_config, score)
