@@ -25,6 +25,15 @@ before its longest job, whatever the speed-up.
     .venv/bin/python tests/benchmarks/sweep_budget.py --configfile config/enformer_scale.yaml
     python3 tests/benchmarks/sweep_budget.py --configfile config/enformer_scale.yaml   # on a GPU: 8 side by side
 
+``--rate NAME=S`` skips the timing of model NAME and takes S training
+sequences a second instead, as measured on another machine, with the
+evaluation passes at 3 S (a forward pass is about a third of a training
+step, in arithmetic and in kernels launched): the sweep on a card this
+machine lacks, from one figure a model.
+
+    .venv/bin/python tests/benchmarks/sweep_budget.py --configfile config/enformer_scale.yaml \
+        --rate enformer=157 cnn_dilated=135 cnn_global=190 cnn=2000
+
 The estimate leaves out the data rules, the report and the job start-up (a
 few seconds each); it prints the measured figures with it, so that a wrong
 estimate shows where it went wrong.
@@ -69,6 +78,24 @@ def load_config(configfiles: list[str]) -> dict:
         return validate_config(config, str(SCHEMA), validate)
     except ConfigError as error:
         raise SystemExit(f"sweep_budget: {error}") from None
+
+
+def parse_rates(pairs: list[str]) -> dict[str, float]:
+    """``["enformer=157", ...]`` -> {"enformer": 157.0}; a bad pair is one sentence."""
+    rates = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = 0.0
+        if name not in DNA_MODELS or not rate > 0:
+            raise SystemExit(
+                f"sweep_budget: --rate {pair!r} is not NAME=S with NAME one of {', '.join(DNA_MODELS)} "
+                "and S a positive number of training sequences a second."
+            )
+        rates[name] = rate
+    return rates
 
 
 def model_settings(config: dict, name: str) -> dict:
@@ -193,6 +220,14 @@ def main() -> None:
         "--workers", type=int, help="jobs side by side (default: the config's jobs_per_gpu on a GPU, else 1)"
     )
     parser.add_argument("--models", nargs="+", default=DNA_MODELS, choices=DNA_MODELS)
+    parser.add_argument(
+        "--rate",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME=S",
+        help="take S training sequences/s for model NAME instead of timing it (evaluation at 3 S)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--barrier", help=argparse.SUPPRESS)
@@ -201,6 +236,7 @@ def main() -> None:
         return worker(args)
 
     config = load_config(args.configfile)
+    given = parse_rates(args.rate)
     args.workers = args.workers or (config["jobs_per_gpu"] if torch.cuda.is_available() else 1)
     dna = config["dna"]
     if dna["input"]:
@@ -211,10 +247,14 @@ def main() -> None:
     for name in args.models:
         settings = model_settings(config, name)
         train_config = TrainConfig.from_settings(settings, 1)
-        with claim_device(1, log=lambda line: None) as device:
-            rates = measure(config, name, device, args.steps, args.seconds)
+        if name in given:
+            device = "given"
+            rates = {"train_s_per_seq": 1 / given[name], "eval_s_per_seq": 1 / (3 * given[name])}
+        else:
+            with claim_device(1, log=lambda line: None) as device:
+                rates = measure(config, name, device, args.steps, args.seconds)
         alone = rates["train_s_per_seq"]
-        shared = side_by_side(args, name, rates["steps"]) if args.workers > 1 else None
+        shared = side_by_side(args, name, rates["steps"]) if args.workers > 1 and name not in given else None
         speedup = args.workers * alone / shared if shared else 1.0
         model, _ = build_model(name, settings, dna["seq_len"], 4)
 
