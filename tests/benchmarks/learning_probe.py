@@ -61,6 +61,7 @@ def main() -> None:
     parser.add_argument("--settings", default="{}", help="JSON overrides of the model's section")
     parser.add_argument("--tracks", type=float, default=0.0, help="weight of the element tracks' loss (DNA)")
     parser.add_argument("--verbose", action="store_true", help="print the training loop's line for every epoch")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1: two probes side by side)")
     args = parser.parse_args()
 
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -95,7 +96,7 @@ def main() -> None:
     settings.update(epochs=args.epochs, min_epochs=args.epochs, patience=args.epochs, track_weight=args.tracks)
     if args.tracks:
         settings["tracks"] = N_TRACKS
-    make_deterministic(args.seed, 1)
+    make_deterministic(args.seed, args.threads)
     model, _ = build_model(args.model, settings, seq_len, channels)
     tracks = None
     if args.tracks:
