@@ -32,7 +32,7 @@ step, in arithmetic and in kernels launched): the sweep on a card this
 machine lacks, from one figure a model.
 
     .venv/bin/python tests/benchmarks/sweep_budget.py --configfile config/enformer_scale.yaml \
-        --rate enformer=157 cnn_dilated=135 cnn_global=190 cnn=2000
+        --rate enformer=153 cnn_dilated=167 cnn_global=300 cnn=840
 
 The estimate leaves out the data rules, the report and the job start-up (a
 few seconds each); it prints the measured figures with it, so that a wrong
