@@ -81,7 +81,7 @@ def load_config(configfiles: list[str]) -> dict:
 
 
 def parse_rates(pairs: list[str]) -> dict[str, float]:
-    """``["enformer=157", ...]`` -> {"enformer": 157.0}; a bad pair is one sentence."""
+    """``["enformer=153", ...]`` -> {"enformer": 153.0}; a bad pair is one sentence."""
     rates = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
