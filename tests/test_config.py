@@ -84,6 +84,12 @@ def test_defaults_are_filled():
         ("models.cnn.kernel", 5, "models.cnn.kernel is not a known key"),
         ("models.cnn.kernel_size", 4, "models.cnn.kernel_size is 4; expected an odd number"),
         (
+            "models.enformer.track_keys",
+            True,
+            "models.enformer.track_keys is true; its keys read the element tracks' logits, which the model has only "
+            "when it learns them: expected models.enformer.track_weight above 0.",
+        ),
+        (
             "dna.seq_len",
             508,
             "dna.seq_len is 508; models.enformer pools to bins of 2 ** models.enformer.n_pool = 8",

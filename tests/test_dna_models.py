@@ -194,3 +194,71 @@ def test_a_position_gain_scales_the_basis_and_starts_from_no_preferred_distance(
         assert not quick.attention.to_bias.weight.any() and slow.attention.to_bias.weight.any()
         # a fresh model with the gain prefers no distance
         assert not quick.attention.position_bias(slice(None)).any()
+
+
+def test_track_keys_start_with_every_other_weight_as_without_them():
+    """The keys add a log weight a head and track (0) and a scale a head (1)
+    and draw nothing: the rest of the model starts as it would without them,
+    and a model without them (the default) is the model it was."""
+    torch.manual_seed(0)
+    plain, _ = build_model("enformer", {"tracks": 4}, SEQ_LEN, 4)
+    torch.manual_seed(0)
+    keyed, config = build_model("enformer", {"tracks": 4, "track_keys": True}, SEQ_LEN, 4)
+    assert config.track_keys and not plain.config.track_keys
+    keyed_state = keyed.state_dict()
+    for name, tensor in plain.state_dict().items():
+        assert torch.equal(tensor, keyed_state.pop(name)), name
+    assert sorted(keyed_state) == [f"transformer.{i}.track_keys.{k}" for i in (0, 1) for k in ("log_weight", "scale")]
+    for name, value in keyed_state.items():
+        expected = torch.zeros(config.heads, 4) if name.endswith("log_weight") else torch.ones(config.heads)
+        assert torch.equal(value, expected), name
+
+
+def test_track_keys_need_tracks():
+    with pytest.raises(ValueError, match="track_keys needs the element tracks"):
+        build_model("enformer", {"track_keys": True}, SEQ_LEN, 4)
+
+
+def test_track_keys_put_the_attention_on_the_bins_the_tracks_mark():
+    """Logits of -8 on every track of every bin but one (bin 5, +8 on one
+    track): with the keys the centre bin attends almost only there; the
+    same layer without them spreads its attention evenly."""
+    torch.manual_seed(0)
+    model, _ = build_model("enformer", {"dim": 16, "heads": 2, "tracks": 4, "track_keys": True}, SEQ_LEN, 4)
+    model.keep_attention(True)
+    layer, n_bins = model.transformer[0], model.n_bins
+    bins = torch.randn(3, n_bins, 16)
+    logits = torch.full((3, 4, n_bins), -8.0)
+    logits[:, 2, 5] = 8.0
+    centre = slice(model.centre_bin, model.centre_bin + 1)
+    layer(bins, centre, logits)
+    keyed = layer.attention.last_attention[:, :, 0]  # (batch, heads, bins)
+    assert keyed[:, :, 5].min() > 0.9
+    with torch.no_grad():
+        layer.track_keys["scale"].zero_()
+    layer(bins, centre, logits)
+    even = layer.attention.last_attention[:, :, 0]
+    assert even[:, :, 5].max() < 3 / n_bins
+
+
+def test_track_keys_are_the_log_of_the_weighed_odds_summed_over_tracks():
+    torch.manual_seed(0)
+    model, _ = build_model("enformer", {"dim": 16, "heads": 2, "tracks": 4, "track_keys": True}, SEQ_LEN, 4)
+    keys = model.transformer[0].track_keys
+    with torch.no_grad():
+        keys["log_weight"].copy_(torch.randn(2, 4))
+        keys["scale"].copy_(torch.tensor([0.5, 2.0]))
+    logits = torch.randn(3, 4, model.n_bins) * 4
+    odds = (logits.exp()[:, None] * keys["log_weight"].exp()[None, :, :, None]).sum(2)  # (batch, heads, bins)
+    expected = keys["scale"][None, :, None] * odds.log()
+    assert torch.allclose(model.transformer[0].key_bias(logits), expected, atol=1e-5)
+
+
+def test_track_keys_learn_and_pass_the_label_gradient_to_the_tracks():
+    torch.manual_seed(0)
+    model, _ = build_model("enformer", {"dim": 16, "heads": 2, "tracks": 4, "track_keys": True}, SEQ_LEN, 4)
+    model(one_hot(2)).sum().backward()
+    for layer in model.transformer:
+        for weight in layer.track_keys.values():
+            assert weight.grad is not None and weight.grad.abs().sum() > 0
+    assert model.track_head.weight.grad.abs().sum() > 0  # the label reaches the track head through the keys

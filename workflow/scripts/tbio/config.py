@@ -193,6 +193,11 @@ def check_consistency(config: dict) -> None:
                 "from where the simulation planted each element, which your own DNA (dna.input) does not say: "
                 "expected 0."
             )
+    if models["enformer"]["track_keys"] and not models["enformer"]["track_weight"]:
+        raise ConfigError(
+            "config key models.enformer.track_keys is true; its keys read the element tracks' logits, which the "
+            "model has only when it learns them: expected models.enformer.track_weight above 0."
+        )
     for name in ("enformer", "performer", "transformer"):
         model = models[name]
         if model["dim"] % model["heads"]:

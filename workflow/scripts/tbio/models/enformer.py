@@ -43,6 +43,12 @@ class EnformerConfig:
     # a gain other than 1 the bias weights start at 0 (no distance preferred)
     position_gain: float = 1.0
     tracks: int = 0  # element tracks read out at every bin (tbio.train.tracks); 0: none
+    # every head adds to each key bin's score the log odds that the model's
+    # own track head gives an element there (the odds of its tracks summed,
+    # each weighed and the sum scaled by learnt numbers that start at 1):
+    # attention starts on the few bins where it sees an element instead of
+    # evenly over thousands (needs tracks)
+    track_keys: bool = False
 
 
 class AttentionPool(nn.Module):
@@ -185,13 +191,16 @@ class RelativeAttention(nn.Module):
         per_distance = self.to_bias(self.basis)  # (2 n - 1, heads)
         return per_distance[self.offsets[queries]].permute(2, 0, 1)  # (heads, n_query, n_key)
 
-    def forward(self, x, queries: slice = slice(None)):
+    def forward(self, x, queries: slice = slice(None), key_bias: torch.Tensor | None = None):
         """x: (batch, bins, dim) -> (batch, query bins, dim): every bin
-        attends, or only the bins in ``queries`` (the keys are always all)."""
+        attends, or only the bins in ``queries`` (the keys are always all);
+        ``key_bias`` (batch, heads, bins) is added to every query's scores."""
         batch, bins, dim = x.shape
         q = self.to_q(x[:, queries]).unflatten(-1, (self.heads, -1)).transpose(1, 2)
         k, v = self.to_kv(x).view(batch, bins, 2, self.heads, dim // self.heads).permute(2, 0, 3, 1, 4)
         scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]) + self.position_bias(queries)
+        if key_bias is not None:
+            scores = scores + key_bias[:, :, None, :]
         attention = scores.softmax(dim=-1)  # (batch, heads, query bins, bins): a few dozen, explicit is cheap
         if self.keep_attention:
             self.last_attention = attention.detach()
@@ -217,10 +226,34 @@ class TransformerLayer(nn.Module):
             nn.Dropout(config.dropout),
         )
         self.dropout = nn.Dropout(config.dropout)
+        # track_keys: per head, the log weight of each track's odds (0 at
+        # first: every kind of element alike) and the scale of the log odds
+        # (1 at first); made without drawing, so every other weight starts as
+        # without the keys
+        self.track_keys = None
+        if config.track_keys:
+            self.track_keys = nn.ParameterDict(
+                {
+                    "log_weight": nn.Parameter(torch.zeros(config.heads, config.tracks)),
+                    "scale": nn.Parameter(torch.ones(config.heads)),
+                }
+            )
 
-    def forward(self, x, queries: slice = slice(None)):
-        """(batch, bins, dim) -> the new state of the bins in ``queries``."""
-        x = x[:, queries] + self.dropout(self.attention(self.attention_norm(x), queries))
+    def key_bias(self, track_logits: torch.Tensor) -> torch.Tensor:
+        """(batch, tracks, bins) track logits -> (batch, heads, bins): per
+        head, scale * log(sum over tracks of weight * odds). The logits are
+        log odds, so this is a log-sum-exp; raw log odds, not log
+        probabilities, which saturate at 0 and would rate a bin the tracks
+        barely mark as high as one they mark with certainty."""
+        keys = self.track_keys
+        log_odds = torch.logsumexp(track_logits[:, None] + keys["log_weight"][None, :, :, None], dim=2)
+        return keys["scale"][None, :, None] * log_odds
+
+    def forward(self, x, queries: slice = slice(None), track_logits: torch.Tensor | None = None):
+        """(batch, bins, dim) -> the new state of the bins in ``queries``;
+        with track_keys, ``track_logits`` (batch, tracks, bins) bias the keys."""
+        key_bias = None if self.track_keys is None else self.key_bias(track_logits)
+        x = x[:, queries] + self.dropout(self.attention(self.attention_norm(x), queries, key_bias))
         return x + self.feed_forward(x)
 
 
@@ -267,6 +300,8 @@ class Enformer(CentreBinModel):
     def __init__(self, config: EnformerConfig, seq_len: int, in_channels: int = 4):
         if config.dim % config.heads:
             raise ValueError(f"dim {config.dim} must be divisible by heads {config.heads}")
+        if config.track_keys and not config.tracks:
+            raise ValueError("track_keys needs the element tracks (track_weight above 0): the keys read their logits")
         super().__init__(config, seq_len, in_channels)
         self.transformer = nn.ModuleList(TransformerLayer(config, self.n_bins) for _ in range(config.depth))
         self.head = centre_head(config.dim)
@@ -289,8 +324,8 @@ class Enformer(CentreBinModel):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         bins = self.bins(x).transpose(1, 2)  # (batch, n_bins, dim)
         for layer in self.transformer[:-1]:
-            bins = layer(bins)
+            bins = layer(bins, track_logits=self.track_logits)
         # only the promoter's bin is read out, so the last layer updates only
         # it: the same function as updating every bin, at a fraction of the cost
-        centre = self.transformer[-1](bins, slice(self.centre_bin, self.centre_bin + 1))
+        centre = self.transformer[-1](bins, slice(self.centre_bin, self.centre_bin + 1), self.track_logits)
         return self.head(centre[:, 0]).squeeze(-1)
